@@ -1,0 +1,50 @@
+# apex-monitor: the two commands are `make demo` and `make test`; everything else here serves them.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STATE := $(CURDIR)/.state
+
+# Offline, reproducible defaults for every target. Real deployments set these in their own environment.
+export DAGSTER_HOME ?= $(STATE)/dagster_home
+export DAGSTER_DISABLE_TELEMETRY := 1
+export GX_ANALYTICS_ENABLED := false
+export APEX_STATE_DIR ?= $(STATE)
+export APEX_CONFIG ?= $(CURDIR)/config/demo.yaml
+export WAREHOUSE_URL ?= sqlite:///$(STATE)/warehouse.sqlite
+# PostgreSQL used by the tests: role and databases are created by scripts/ensure_postgres.sh.
+export TEST_PG_URL ?= postgresql+psycopg://apex_test:apex_test@127.0.0.1:5432/apex_test
+
+.PHONY: install demo test ui postgres bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(VENV)/.installed: requirements.lock pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.lock
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps --no-build-isolation -e .
+	touch $@
+
+install: $(VENV)/.installed
+
+$(DAGSTER_HOME)/dagster.yaml: config/dagster.yaml
+	mkdir -p $(DAGSTER_HOME)
+	cp config/dagster.yaml $@
+
+demo: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m pipelines.cli demo
+
+postgres:
+	bash scripts/ensure_postgres.sh
+
+test: install postgres $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m pytest
+
+ui: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
+
+bench: install $(DAGSTER_HOME)/dagster.yaml
+	$(BIN)/python -m bench.score_layers
+
+clean:
+	rm -rf $(STATE)
