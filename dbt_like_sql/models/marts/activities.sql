@@ -1,0 +1,30 @@
+-- Canonical activities: the latest version of each record, deleted records left out.
+with versions as (
+    select * from stg_sandbox__activities
+),
+
+ranked as (
+    select
+        versions.*,
+        row_number() over (
+            partition by org_id, source_id
+            order by source_updated_at desc, fetched_at desc
+        ) as version_rank
+    from versions
+),
+
+final as (
+    select
+        versions.org_id,
+        versions.source,
+        versions.activity_id,
+        versions.partner_id,
+        versions.activity_type,
+        versions.occurred_at,
+        versions.initiated_by,
+        versions.owner_id
+    from ranked as versions
+    where versions.version_rank = 1 and not versions.is_deleted
+)
+
+select * from final

@@ -1,0 +1,33 @@
+-- Canonical joint_business_plans: the latest version of each record, deleted records left out.
+with versions as (
+    select * from stg_sandbox__joint_business_plans
+),
+
+ranked as (
+    select
+        versions.*,
+        row_number() over (
+            partition by org_id, source_id
+            order by source_updated_at desc, fetched_at desc
+        ) as version_rank
+    from versions
+),
+
+final as (
+    select
+        versions.org_id,
+        versions.source,
+        versions.plan_id,
+        versions.partner_id,
+        versions.start_on,
+        versions.end_on,
+        versions.status,
+        versions.target_revenue,
+        versions.currency,
+        versions.target_revenue * fx.eur_per_unit as target_revenue_eur
+    from ranked as versions
+    left join ref_fx_rates as fx on fx.currency = versions.currency
+    where versions.version_rank = 1 and not versions.is_deleted
+)
+
+select * from final

@@ -1,0 +1,34 @@
+-- Canonical mdf_claims: the latest version of each record, deleted records left out.
+with versions as (
+    select * from stg_sandbox__mdf_claims
+),
+
+ranked as (
+    select
+        versions.*,
+        row_number() over (
+            partition by org_id, source_id
+            order by source_updated_at desc, fetched_at desc
+        ) as version_rank
+    from versions
+),
+
+final as (
+    select
+        versions.org_id,
+        versions.source,
+        versions.claim_id,
+        versions.request_id,
+        versions.partner_id,
+        versions.submitted_on,
+        versions.paid_on,
+        versions.status,
+        versions.amount,
+        versions.currency,
+        versions.amount * fx.eur_per_unit as amount_eur
+    from ranked as versions
+    left join ref_fx_rates as fx on fx.currency = versions.currency
+    where versions.version_rank = 1 and not versions.is_deleted
+)
+
+select * from final

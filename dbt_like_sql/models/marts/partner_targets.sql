@@ -1,0 +1,32 @@
+-- Canonical partner_targets: the latest version of each record, deleted records left out.
+with versions as (
+    select * from stg_sandbox__partner_targets
+),
+
+ranked as (
+    select
+        versions.*,
+        row_number() over (
+            partition by org_id, source_id
+            order by source_updated_at desc, fetched_at desc
+        ) as version_rank
+    from versions
+),
+
+final as (
+    select
+        versions.org_id,
+        versions.source,
+        versions.target_id,
+        versions.partner_id,
+        versions.period_start,
+        versions.period_end,
+        versions.target_amount,
+        versions.currency,
+        versions.target_amount * fx.eur_per_unit as target_amount_eur
+    from ranked as versions
+    left join ref_fx_rates as fx on fx.currency = versions.currency
+    where versions.version_rank = 1 and not versions.is_deleted
+)
+
+select * from final

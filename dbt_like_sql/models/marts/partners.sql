@@ -1,0 +1,35 @@
+-- Canonical partners: the latest version of each record, deleted records left out.
+with versions as (
+    select * from stg_sandbox__partners
+),
+
+ranked as (
+    select
+        versions.*,
+        row_number() over (
+            partition by org_id, source_id
+            order by source_updated_at desc, fetched_at desc
+        ) as version_rank
+    from versions
+),
+
+final as (
+    select
+        versions.org_id,
+        versions.source,
+        versions.partner_id,
+        versions.name,
+        versions.domain,
+        versions.partner_type,
+        versions.tier,
+        versions.region,
+        versions.country,
+        versions.onboarded_on,
+        versions.churned_on,
+        versions.owner_id,
+        versions.exec_sponsor_id
+    from ranked as versions
+    where versions.version_rank = 1 and not versions.is_deleted
+)
+
+select * from final

@@ -1,0 +1,30 @@
+-- Canonical support_tickets: the latest version of each record, deleted records left out.
+with versions as (
+    select * from stg_sandbox__support_tickets
+),
+
+ranked as (
+    select
+        versions.*,
+        row_number() over (
+            partition by org_id, source_id
+            order by source_updated_at desc, fetched_at desc
+        ) as version_rank
+    from versions
+),
+
+final as (
+    select
+        versions.org_id,
+        versions.source,
+        versions.ticket_id,
+        versions.partner_id,
+        versions.opened_at,
+        versions.resolved_at,
+        versions.priority,
+        versions.category
+    from ranked as versions
+    where versions.version_rank = 1 and not versions.is_deleted
+)
+
+select * from final
