@@ -2,8 +2,8 @@
 
 `measure(ecosystem)` computes, from the streams alone (latest versions as of the end date, windows ending there),
 a straightforward version of every behaviour in `anchors.ANCHORS`; `expected(ecosystem)` gives the anchor at the
-mean latent quality of the window. `python -m connectors.sandbox.calibrate [stage ...]` prints both per level; the
-numbers in docs/sandbox.md come from it. These are reference measurements, not the project's signals.
+mean latent quality of the window. `python -m connectors.sandbox.calibrate [--markdown] [stage ...]` prints both per
+level; the tables in docs/sandbox.md come from it. These are reference measurements, not the project's signals.
 """
 
 from __future__ import annotations
@@ -127,9 +127,11 @@ def measure(eco: SandboxEcosystem) -> dict[str, float]:
     first_touch = first_touch.groupby("partner_id")["day"].min()
     delay = (new.set_index("partner_id")["onboarded_on"].rsub(first_touch.reindex(new["partner_id"]).values)).dt.days
     m["d4_activated_90d"] = (delay <= 90).mean()
+    # First wins that fell in the window, of partners onboarded inside the history.
     first_win = pw.groupby("partner_id")["closed_on"].min()
-    new_all = partners[partners["onboarded_on"] >= hs].set_index("partner_id")
-    m["d4_days_to_first_win"] = (first_win.reindex(new_all.index) - new_all["onboarded_on"]).dt.days.median()
+    first_win = first_win[first_win >= w0]
+    onboarded = partners.set_index("partner_id")["onboarded_on"].reindex(first_win.index)
+    m["d4_days_to_first_win"] = (first_win - onboarded)[onboarded >= hs].dt.days.median()
     tk = t["support_tickets"]
     tk = tk[tk["opened_at"] >= w0]
     mean_active = np.mean([_active(partners, d).sum() for d in sample_days])
@@ -243,17 +245,34 @@ def expected(eco: SandboxEcosystem, stage: str) -> dict[str, float]:
     return {name: float(anchor(name, q[a.dimension], stage)) for name, a in ANCHORS.items()}
 
 
+def _run(stage: str, end: date) -> dict[int, tuple[dict[str, float], dict[str, float], float]]:
+    results = {}
+    for level in range(1, 6):
+        profile = SandboxProfile(stage=stage, maturity=level, seed=7, history_start=end - timedelta(days=730))
+        started = time.perf_counter()
+        eco = generate_ecosystem(profile, end)
+        seconds = time.perf_counter() - started
+        results[level] = (measure(eco), expected(eco, stage), seconds)
+    return results
+
+
 def main(argv: list[str]) -> None:
-    stages = argv or ["growth"]
+    markdown = "--markdown" in argv
+    stages = [a for a in argv if not a.startswith("--")] or ["growth"]
     end = date(2025, 12, 31)
     for stage in stages:
-        results = {}
-        for level in range(1, 6):
-            profile = SandboxProfile(stage=stage, maturity=level, seed=7, history_start=end - timedelta(days=730))
-            started = time.perf_counter()
-            eco = generate_ecosystem(profile, end)
-            seconds = time.perf_counter() - started
-            results[level] = (measure(eco), expected(eco, stage), seconds)
+        results = _run(stage, end)
+        if markdown:
+            print(f"\n{stage}, seed 7, {end - timedelta(days=730)}..{end}, last 365 days: measured (anchor at the "
+                  f"year's mean quality)\n")
+            print("| behaviour | q=0 -> q=1 | " + " | ".join(f"L{k}" for k in results) + " |")
+            print("|---|---|" + "---|" * len(results))
+            for name, a in ANCHORS.items():
+                hi = a.by_stage.get(stage, a.at_q1)
+                cells = " | ".join(f"{results[k][0].get(name, np.nan):.2f} ({results[k][1][name]:.2f})"
+                                   for k in results)
+                print(f"| `{name}` | {a.at_q0:g} -> {hi:g} | {cells} |")
+            continue
         print(f"\n{stage}: generation seconds " + ", ".join(f"L{k} {v[2]:.2f}" for k, v in results.items()))
         print(f"{'behaviour':45s}" + "".join(f"   L{k} meas/exp  " for k in results))
         for name in ANCHORS:

@@ -41,7 +41,7 @@ APPROVAL, APPROVAL_CONFLICT, CONVERSION = 0.85, 0.5, 0.92
 TAIL_SHARE = 0.1             # of the sourced flow, left to partners outside the leading group
 WARM_UP_MONTHS = 12          # deals started this long before history_start may still be open on it
 REGIONS = np.array(["emea", "na", "apac", "latam"], dtype=object)
-DIRECT_REGION_MIX = np.array([0.55, 0.25, 0.12, 0.08])
+DIRECT_REGION_MIX = np.array([0.70, 0.15, 0.09, 0.06])
 FX_EUR_PER_UNIT = {"EUR": 1.0, "USD": 0.92, "GBP": 1.17}   # dbt_like_sql/seeds/ref_fx_rates.csv
 SECONDARY_ROLES = np.array(["implementation", "influenced", "co_sell"], dtype=object)
 SECONDARY_ROLE_MIX = np.array([0.6, 0.2, 0.2])

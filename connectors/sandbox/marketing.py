@@ -149,7 +149,7 @@ def _mdf_quarter(world: World, rng: np.random.Generator, label: str, q_start: np
     start = submitted + (35 + rng.integers(0, 11, n)).astype("timedelta64[D]")
     end = start + (days - 1).astype("timedelta64[D]")
     expected_won = world.state["deals"]["expected_won_month_eur"][r_pidx] * days / 30.44
-    tagged_won = MDF_TAG_SHARE * expected_won
+    tagged_won = MDF_TAG_SHARE * expected_won * _mdf_realisation(world, q_start)
     roi = anchor("d6_mdf_roi", world.q("D6", submitted))
     request_eur = np.maximum(100.0, np.round(tagged_won / roi / CLAIM_RATIO, -2))
     currency = pop.currency[r_pidx]
@@ -162,6 +162,7 @@ def _mdf_quarter(world: World, rng: np.random.Generator, label: str, q_start: np
     ts_decided = later(business_times(rng, decided) + entry_lag(rng, n), ts_submitted)
     world.logs["mdf_requests"].append(
         request_id=request_ids, pidx=r_pidx, campaign_id=campaign_ids, submitted_on=submitted, decided_on=decided,
+        end_on=end, approved=approved, expected_eur=tagged_won,
         status=np.where(approved, "approved", "rejected").astype(object), amount=request_eur / fx,
         currency=currency, ts_submitted=ts_submitted, ts_decided=ts_decided,
     )
@@ -194,6 +195,30 @@ def _mdf_quarter(world: World, rng: np.random.Generator, label: str, q_start: np
         pidx=eligible, period_start=np.full(len(eligible), q_start), period_end=np.full(len(eligible), q_stop - DAY),
         amount=allocation_eur / a_fx, currency=a_currency, ts=business_times(rng, a_day),
     )
+
+
+def _mdf_realisation(world: World, day: np.datetime64) -> float:
+    """Won amount realised by past funded campaigns over what was expected of them (campaigns that ended 4 to 13
+    months ago, so their deals have closed). Partners size the next requests on it, which keeps MDF ROI on its
+    anchor although partners go quiet and deals slip; 0.75 until there is a history to read."""
+    log = world.logs["mdf_requests"]
+    prior = world.state.get("mdf_realisation", 0.75)
+    if not len(log):
+        return prior
+    end, approved = log.column("end_on"), log.column("approved")
+    done = approved & (end < day - np.timedelta64(120, "D")) & (end >= day - np.timedelta64(400, "D"))
+    if done.sum() < 5:
+        return prior
+    opps = world.logs["opportunities"]
+    funded = set(log.column("campaign_id")[done].tolist())
+    campaign = opps.column("campaign_id")
+    won = (opps.column("status") == "won") & (opps.column("closed_on") < day)
+    hit = won & np.array([c in funded for c in campaign], dtype=bool)
+    realised = opps.column("amount_eur")[hit].sum()
+    expected = log.column("expected_eur")[done].sum()
+    value = float(np.clip(realised / expected, 0.2, 3.0)) if expected > 0 else prior
+    world.state["mdf_realisation"] = value
+    return value
 
 
 CAMPAIGN_SCHEMA = {"campaign_id": STR, "partner_id": STR, "campaign_type": STR, "is_joint": BOOL, "start_on": DATE,

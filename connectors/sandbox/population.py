@@ -25,7 +25,7 @@ GOLD = 2
 # Rank percentiles above which a partner deserves silver, gold, platinum: a 50/30/15/5 pyramid.
 TIER_CUTS = np.array([0.50, 0.80, 0.95])
 REGIONS = ("emea", "na", "apac", "latam")           # the order in which a broadening portfolio adds regions
-REGION_MIX = np.array([0.50, 0.25, 0.15, 0.10])
+REGION_MIX = np.array([0.62, 0.20, 0.11, 0.07])
 COUNTRIES = {
     "emea": (("NL", "DE", "GB", "FR", "BE", "ES", "IT", "SE"), (0.24, 0.2, 0.16, 0.12, 0.08, 0.08, 0.07, 0.05)),
     "na": (("US", "CA"), (0.85, 0.15)),

@@ -24,6 +24,6 @@ class StageParams:
 
 STAGES: dict[str, StageParams] = {
     "early_stage": StageParams("early_stage", (8, 25), (9, 13), (6, 15), 0.30, 220.0, 2.0, 3, (2, 6)),
-    "growth": StageParams("growth", (60, 150), (70, 95), (24, 36), 0.18, 4_500.0, 6.0, 8, (2, 10)),
-    "mature": StageParams("mature", (420, 620), (480, 520), (60, 96), 0.02, 36_000.0, 15.0, 14, (3, 14)),
+    "growth": StageParams("growth", (60, 150), (70, 95), (24, 36), 0.18, 4_000.0, 6.0, 8, (2, 10)),
+    "mature": StageParams("mature", (420, 620), (480, 520), (60, 96), 0.02, 32_000.0, 15.0, 14, (3, 14)),
 }
