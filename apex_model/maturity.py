@@ -103,6 +103,17 @@ class Diagnosis:
     def provisional(self) -> np.ndarray:
         return self.optimistic_level > self.raw_level
 
+    def take(self, rows: np.ndarray) -> "Diagnosis":
+        """The diagnosis of a subset of dates (by row position)."""
+        return Diagnosis(
+            raw_level=self.raw_level[rows],
+            optimistic_level=self.optimistic_level[rows],
+            shortfall=self.shortfall[rows],
+            requirements={level: LevelRequirements(req.points_needed[rows], req.unknown_blocking[rows],
+                                                   req.optimistic_holds[rows])
+                          for level, req in self.requirements.items()},
+        )
+
 
 def diagnose(model: ApexModel, scores: np.ndarray) -> Diagnosis:
     """Raw maturity level per date from a dates x dims matrix of dimension scores (NaN = insufficient data)."""

@@ -1,0 +1,86 @@
+"""Score layers: signal values -> dimension scores -> ecosystem health and maturity (the output contract)."""
+
+
+import math
+
+from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
+
+from apex_model.model import DIMENSION_IDS
+from pipelines import layers
+from pipelines.assets.canonical import CANONICAL_KEYS
+from pipelines.assets.common import organisations_in_run, window_text
+from pipelines.partitions import DAY_BY_ORG, SINGLE_RUN, partition_key
+from pipelines.resources import ApexConfigResource, WarehouseResource
+
+
+@asset(key=["signals", "apex_signal_values"], deps=CANONICAL_KEYS, group_name="scores",
+       partitions_def=DAY_BY_ORG, backfill_policy=SINGLE_RUN, kinds={"python"})
+def apex_signal_values(context: AssetExecutionContext, warehouse: WarehouseResource,
+                       apex_config: ApexConfigResource) -> MaterializeResult:
+    """One row per organisation, as-of date and signal: raw value, sample size n, status (present, stale, missing,
+    not applicable) and the 1..100 score under the goalposts of the day's stage. Output contract table."""
+    model = apex_config.model()
+    deployment = apex_config.deployment()
+    engine = warehouse.engine()
+    total = 0
+    present = 0
+    for org, dates in organisations_in_run(context, deployment):
+        layers.check_dates(org, dates, layers.first_record_day(engine, org.id))
+        scored = layers.compute_signal_layer(engine, model, org, dates)
+        total += len(scored)
+        present += int(scored["status"].eq("present").sum())
+        context.log.info(f"{org.id}: {scored['signal_id'].nunique()} signals over {window_text(dates)}")
+    return MaterializeResult(metadata={"rows": total, "present_share": round(present / total, 4) if total else 0.0,
+                                       "model_version": model.version})
+
+
+@asset(key=["scores", "apex_dimension_scores"], deps=[apex_signal_values], group_name="scores",
+       partitions_def=DAY_BY_ORG, backfill_policy=SINGLE_RUN, kinds={"python"})
+def apex_dimension_scores(context: AssetExecutionContext, warehouse: WarehouseResource,
+                          apex_config: ApexConfigResource) -> MaterializeResult:
+    """One row per organisation, as-of date and dimension (D1..D8): score (null when insufficient data),
+    low-high range, weighted signal coverage, status, capability level and stage-blended weight. Output contract."""
+    model = apex_config.model()
+    deployment = apex_config.deployment()
+    engine = warehouse.engine()
+    rows = 0
+    for org, dates in organisations_in_run(context, deployment):
+        rows += len(layers.compute_dimension_layer(engine, model, org, dates))
+    return MaterializeResult(metadata={"rows": rows, "model_version": model.version})
+
+
+def _number(value) -> float | None:
+    return None if value is None or (isinstance(value, float) and math.isnan(value)) else round(float(value), 2)
+
+
+@asset(key=["scores", "apex_ecosystem_health"], deps=[apex_dimension_scores], group_name="scores",
+       partitions_def=DAY_BY_ORG, backfill_policy=SINGLE_RUN, kinds={"python"})
+def apex_ecosystem_health(context: AssetExecutionContext, warehouse: WarehouseResource,
+                          apex_config: ApexConfigResource) -> MaterializeResult:
+    """One row per organisation and as-of date: overall health (weighted geometric mean) with its range, the
+    arithmetic mean and weakest dimension beside it, coverage, stage, and the maturity level with what the next
+    level needs. Each partition's materialisation carries its scores as numeric metadata, so the asset's plots
+    show their history. Output contract table."""
+    model = apex_config.model()
+    deployment = apex_config.deployment()
+    engine = warehouse.engine()
+    for org, dates in organisations_in_run(context, deployment):
+        health = layers.compute_health_layer(engine, model, org, dates)
+        dims = layers.stored_dimension_scores(engine, model, org.id, dates)
+        for row in health.itertuples(index=False):
+            day = row.as_of.strftime("%Y-%m-%d")
+            metadata: dict = {
+                "overall_score": _number(row.overall_score),
+                "coverage": round(float(row.coverage), 4),
+                "maturity_level": int(row.maturity_level),
+                "maturity_provisional": bool(row.maturity_provisional),
+                "stage": row.stage,
+                "next_level": row.next_level_en,
+            }
+            day_dims = dims[dims["as_of"] == row.as_of].set_index("dimension")
+            for dim in DIMENSION_IDS:
+                metadata[f"{dim}_score"] = _number(day_dims["score"].get(dim))
+            clean = {k: v for k, v in metadata.items() if v is not None}
+            clean["model_version"] = MetadataValue.text(model.version)
+            context.add_asset_metadata(clean, partition_key=partition_key(day, org.id))
+    return MaterializeResult()

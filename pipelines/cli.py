@@ -1,0 +1,210 @@
+"""`apex` command line: the demo, registering organisations, backfills, and reading the latest scores.
+
+Runs go through the Dagster job on the instance in `DAGSTER_HOME`, so everything the CLI computes shows up in the
+Dagster UI with its run, partitions and metadata. Every error is one line naming what is wrong and where.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+import time
+from datetime import date, timedelta
+from pathlib import Path
+
+import pandas as pd
+
+from apex_model.errors import ApexConfigError
+
+DEFAULT_DEMO_DAYS = 180
+
+
+def _env(name: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        raise ApexConfigError(name, "", f"environment variable {name} is not set (the Makefile sets it for the demo)")
+    return value
+
+
+def _load():
+    from apex_model.model import load_model
+    from pipelines.deployment import load_deployment
+
+    model = load_model(os.environ.get("APEX_MODEL") or None)
+    return model, load_deployment(_env("APEX_CONFIG"), model)
+
+
+def _instance():
+    from dagster import DagsterInstance
+
+    home = _env("DAGSTER_HOME")
+    Path(home).mkdir(parents=True, exist_ok=True)
+    return DagsterInstance.get()
+
+
+def sync_organisations(instance, deployment) -> list[str]:
+    """Register the configuration's organisations as partitions; returns the newly added ids."""
+    from pipelines.partitions import ORGANISATIONS
+
+    registered = set(instance.get_dynamic_partitions(ORGANISATIONS.name))
+    new = [org for org in deployment.org_ids if org not in registered]
+    if new:
+        instance.add_dynamic_partitions(ORGANISATIONS.name, new)
+    return new
+
+
+def run_range(instance, org_id: str, start: date, end: date):
+    """One run of the daily job over [start, end] for one organisation (a single-run backfill)."""
+    from pipelines.definitions import defs
+    from pipelines.partitions import partition_key
+
+    job = defs.resolve_job_def("apex_daily_job")
+    tags = {
+        "dagster/asset_partition_range_start": str(partition_key(start.isoformat(), org_id)),
+        "dagster/asset_partition_range_end": str(partition_key(end.isoformat(), org_id)),
+        "apex/org": org_id,
+        "apex/trigger": "cli",
+    }
+    return job.execute_in_process(instance=instance, tags=tags, raise_on_error=True)
+
+
+def _fmt(value, digits: int = 1) -> str:
+    return "  –  " if value is None or pd.isna(value) else f"{value:5.{digits}f}"
+
+
+def summary(engine, model, org, as_of: date) -> str:
+    """The plain-text picture of one organisation on one day, in both languages."""
+    import sqlalchemy as sa
+
+    from dbt_like_sql.schema import apex_dimension_scores, apex_ecosystem_health
+
+    with engine.connect() as conn:
+        health = conn.execute(sa.select(apex_ecosystem_health).where(
+            apex_ecosystem_health.c.org_id == org.id, apex_ecosystem_health.c.as_of == as_of,
+            apex_ecosystem_health.c.model_version == model.version)).mappings().first()
+        dims = conn.execute(sa.select(apex_dimension_scores).where(
+            apex_dimension_scores.c.org_id == org.id, apex_dimension_scores.c.as_of == as_of,
+            apex_dimension_scores.c.model_version == model.version)
+            .order_by(apex_dimension_scores.c.dimension)).mappings().all()
+    if health is None:
+        return f"{org.name} ({org.id}): no scores stored for {as_of}"
+    stage = model.stage(health["stage"]).name
+    shares = ", ".join(f"{k} {v:.0%}" for k, v in health["stage_shares"].items() if v > 0)
+    lines = [
+        f"{org.name} ({org.id}) · as of {as_of}",
+        f"  Stage: {stage.en} / {stage.nl} ({health['stage_source']}: {health['active_partners']} active partners, "
+        f"programme {health['programme_age_days']} days; weights {shares})",
+        f"  {'':3} {'Dimension':26} {'Dimensie':26} {'score':>5}  {'coverage':>8}  {'range':>11}  level",
+    ]
+    for row in dims:
+        dim = model.dimension(row["dimension"])
+        score = _fmt(row["score"]) if row["status"] == "ok" else "insufficient data"
+        level = "" if row["capability_level"] is None else f"CL{row['capability_level']}"
+        lines.append(f"  {row['dimension']:3} {dim.name.en:26} {dim.name.nl:26} {score:>5}  {row['coverage']:8.0%}  "
+                     f"{row['score_low']:5.1f}–{row['score_high']:<5.1f}  {level}")
+    weakest = health["weakest_dimension"]
+    weakest_name = model.dimension(weakest).name.en if weakest else "–"
+    overall = _fmt(health["overall_score"]) if health["status"] == "ok" else "insufficient data"
+    lines.append(f"  Overall health {overall.strip()} (range {health['overall_low']:.1f}–{health['overall_high']:.1f}, "
+                 f"coverage {health['coverage']:.0%}) · arithmetic mean {_fmt(health['arithmetic_mean']).strip()} · "
+                 f"weakest {weakest} {weakest_name} {_fmt(health['weakest_score']).strip()}")
+    level = model.level(health["maturity_level"])
+    provisional = " (provisional: a gating dimension lacks data)" if health["maturity_provisional"] else ""
+    lines.append(f"  Maturity: level {health['maturity_level']} {level.name.en} / {level.name.nl}{provisional}")
+    lines.append(f"    next: {health['next_level_en']}")
+    lines.append(f"    volgende: {health['next_level_nl']}")
+    return "\n".join(lines)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    from dbt_like_sql.warehouse import make_engine, redact_url
+
+    started = time.perf_counter()
+    model, deployment = _load()
+    instance = _instance()
+    sync_organisations(instance, deployment)
+    url = _env("WAREHOUSE_URL")
+    engine = make_engine(url)
+    end = date.today() - timedelta(days=1)
+    start = end - timedelta(days=args.days - 1)
+    print(f"apex-monitor demo · model {model.version} · {len(deployment.organisations)} organisations · "
+          f"{args.days} days ({start} .. {end}), one run per organisation\n")
+    for org in deployment.organisations:
+        t0 = time.perf_counter()
+        run_range(instance, org.id, start, end)
+        print(f"  {org.id}: backfilled in {time.perf_counter() - t0:.1f} s")
+    print()
+    for org in deployment.organisations:
+        print(summary(engine, model, org, end))
+        print()
+    path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else redact_url(url)
+    print(f"Warehouse: {path}")
+    print("  tables: apex_signal_values, apex_dimension_scores, apex_ecosystem_health (see README, 'Output tables')")
+    print(f"Dagster UI on the same assets and runs: make ui   (then open http://127.0.0.1:3000)")
+    print(f"Done in {time.perf_counter() - started:.0f} s.")
+    engine.dispose()
+    return 0
+
+
+def cmd_sync(_args: argparse.Namespace) -> int:
+    _model, deployment = _load()
+    new = sync_organisations(_instance(), deployment)
+    print(f"registered {len(new)} new organisation(s): {', '.join(new) or 'none'}")
+    return 0
+
+
+def cmd_backfill(args: argparse.Namespace) -> int:
+    _model, deployment = _load()
+    org = deployment.organisation(args.org)
+    start, end = date.fromisoformat(args.start), date.fromisoformat(args.end)
+    if end < start:
+        raise ApexConfigError("--end", "", f"{end} is before --start {start}")
+    instance = _instance()
+    sync_organisations(instance, deployment)
+    result = run_range(instance, org.id, start, end)
+    print(f"{org.id}: {start} .. {end} in one run ({result.run_id})")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    from dbt_like_sql.warehouse import make_engine
+
+    model, deployment = _load()
+    org = deployment.organisation(args.org)
+    engine = make_engine(_env("WAREHOUSE_URL"))
+    day = date.fromisoformat(args.date) if args.date else date.today() - timedelta(days=1)
+    print(summary(engine, model, org, day))
+    engine.dispose()
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="apex", description=__doc__.splitlines()[0])
+    sub = parser.add_subparsers(dest="command", required=True)
+    demo = sub.add_parser("demo", help="backfill the configured organisations and print what was computed")
+    demo.add_argument("--days", type=int, default=DEFAULT_DEMO_DAYS)
+    demo.set_defaults(func=cmd_demo)
+    sub.add_parser("orgs-sync", help="register the configuration's organisations as partitions").set_defaults(
+        func=cmd_sync)
+    backfill = sub.add_parser("backfill", help="compute a range of days for one organisation in one run")
+    backfill.add_argument("--org", required=True)
+    backfill.add_argument("--start", required=True)
+    backfill.add_argument("--end", required=True)
+    backfill.set_defaults(func=cmd_backfill)
+    show = sub.add_parser("show", help="print one organisation's scores for a day (default yesterday)")
+    show.add_argument("--org", required=True)
+    show.add_argument("--date")
+    show.set_defaults(func=cmd_show)
+    args = parser.parse_args(argv)
+    logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    try:
+        return args.func(args)
+    except (ApexConfigError, KeyError, ValueError) as err:
+        print(f"apex: error: {err}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

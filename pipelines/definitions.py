@@ -1,0 +1,25 @@
+"""The one Dagster entry point (`workspace.yaml` points here): assets, jobs, schedules, sensors and resources."""
+
+from __future__ import annotations
+
+from dagster import Definitions, EnvVar, in_process_executor
+
+from pipelines.assets.canonical import sql_models
+from pipelines.assets.raw import raw_sandbox
+from pipelines.assets.scores import apex_dimension_scores, apex_ecosystem_health, apex_signal_values
+from pipelines.jobs import apex_daily_job
+from pipelines.resources import ApexConfigResource, WarehouseResource
+from pipelines.schedules import apex_daily_schedule, organisation_registry
+
+defs = Definitions(
+    assets=[raw_sandbox, sql_models, apex_signal_values, apex_dimension_scores, apex_ecosystem_health],
+    jobs=[apex_daily_job],
+    schedules=[apex_daily_schedule],
+    sensors=[organisation_registry],
+    resources={
+        "warehouse": WarehouseResource(url=EnvVar("WAREHOUSE_URL")),
+        "apex_config": ApexConfigResource(deployment_path=EnvVar("APEX_CONFIG")),
+    },
+    # Each layer is one vectorised pass per organisation; separate processes per step would only re-import code.
+    executor=in_process_executor,
+)
