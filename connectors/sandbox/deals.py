@@ -385,7 +385,7 @@ def step(world: World, block: Block) -> None:
 
 def _opportunity_partners(world: World, block: Block, opp_ids, opp_pidx, attr, created, closed, ts_created):
     """The primary partner of each partner deal (co-selling or not, D5) and sometimes a second partner."""
-    rng = world.rng("deals", block.index + 1_000_000)
+    rng = world.rng("roles", block.index)
     partner = np.flatnonzero(opp_pidx >= 0)
     n = len(partner)
     q5 = world.q("D5", created[partner])

@@ -17,7 +17,7 @@ _COMPONENTS = {
     "quality": 1, "population": 2, "names": 3, "governance": 4, "engagement": 5, "deals": 6, "registrations": 7,
     "opportunities": 8, "tagging": 9, "campaigns": 10, "mdf": 11, "agreements": 12, "targets": 13, "plans": 14,
     "training": 15, "certifications": 16, "tickets": 17, "activities": 18, "surveys": 19, "logins": 20,
-    "tiers": 21, "churn": 22, "onboarding": 23, "lags": 24,
+    "tiers": 21, "churn": 22, "onboarding": 23, "lags": 24, "roles": 25,
 }
 
 DAY = np.timedelta64(1, "D")
