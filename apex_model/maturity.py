@@ -211,6 +211,12 @@ def describe_needs(model: ApexModel, needs: list[dict], next_level: int, languag
     """One sentence such as "+7 in Enablement (D4), +3 in Governance & Steering (D2) -> level 3"."""
     if next_level > 5:
         return "highest level reached" if language == "en" else "hoogste niveau bereikt"
+    if not needs:
+        # The next level's gates hold today, but not yet long enough for the hysteresis to report it.
+        days = model.hysteresis.promote_after_days
+        return (f"the gates of level {next_level} hold; reported once they have held {days} days in a row"
+                if language == "en" else
+                f"de poorten van niveau {next_level} zijn gehaald; gemeld zodra dat {days} dagen op rij zo is")
     parts = []
     for item in needs:
         name = model.dimension(item["dimension"]).name.get(language)

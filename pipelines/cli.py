@@ -67,7 +67,10 @@ def run_range(instance, org_id: str, start: date, end: date):
         "apex/org": org_id,
         "apex/trigger": "cli",
     }
-    return job.execute_in_process(instance=instance, tags=tags, raise_on_error=True)
+    # Step-level lines would bury the summary; a failure is printed as one line by main() and its full
+    # log stays with the run in the Dagster instance.
+    quiet = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+    return job.execute_in_process(instance=instance, tags=tags, run_config=quiet, raise_on_error=True)
 
 
 def _fmt(value, digits: int = 1) -> str:
@@ -180,6 +183,16 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def _quiet_dagster_warnings() -> None:
+    """Dagster flags single-run backfill policies as beta on every import; say it once in the docs, not per run."""
+    import warnings
+
+    from dagster import BetaWarning, PreviewWarning
+
+    warnings.filterwarnings("ignore", category=BetaWarning)
+    warnings.filterwarnings("ignore", category=PreviewWarning)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="apex", description=__doc__.splitlines()[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -199,6 +212,7 @@ def main(argv: list[str] | None = None) -> int:
     show.set_defaults(func=cmd_show)
     args = parser.parse_args(argv)
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
+    _quiet_dagster_warnings()
     try:
         return args.func(args)
     except (ApexConfigError, KeyError, ValueError) as err:

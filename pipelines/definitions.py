@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dagster import Definitions, EnvVar, in_process_executor
 
-from pipelines.assets.canonical import sql_models
+from pipelines.assets.canonical import canonical_tables
 from pipelines.assets.raw import raw_sandbox
 from pipelines.assets.scores import apex_dimension_scores, apex_ecosystem_health, apex_signal_values
 from pipelines.jobs import apex_daily_job
@@ -12,7 +12,7 @@ from pipelines.resources import ApexConfigResource, WarehouseResource
 from pipelines.schedules import apex_daily_schedule, organisation_registry
 
 defs = Definitions(
-    assets=[raw_sandbox, sql_models, apex_signal_values, apex_dimension_scores, apex_ecosystem_health],
+    assets=[raw_sandbox, canonical_tables, apex_signal_values, apex_dimension_scores, apex_ecosystem_health],
     jobs=[apex_daily_job],
     schedules=[apex_daily_schedule],
     sensors=[organisation_registry],

@@ -1,59 +1,38 @@
-"""Staging and canonical layers: one asset per SQL model, built together per organisation by the runner.
+"""Staging and canonical layers as one asset: every SQL model, built together per organisation by the runner.
 
-The asset graph mirrors the SQL: each model's dependencies are parsed from its SQL, so lineage in the UI is the
-lineage of the code. Staging models are views; canonical marts are tables refreshed per organisation.
+The SQL project (`dbt_like_sql/models/`) holds the lineage model by model (dependencies parsed from the SQL); the
+asset carries each canonical table's row count and test results as metadata. One asset rather than one per model
+keeps a 180-day backfill to a few thousand instance events instead of tens of thousands (see docs/operations.md).
 """
 
-
-from dagster import AssetExecutionContext, AssetKey, AssetSpec, Failure, MaterializeResult, multi_asset
+from dagster import AssetExecutionContext, Failure, MaterializeResult, MetadataValue, asset
 
 from dbt_like_sql.project import default_project
 from pipelines import layers
 from pipelines.assets.common import organisations_in_run
+from pipelines.assets.raw import raw_sandbox
 from pipelines.partitions import DAY_BY_ORG, SINGLE_RUN
 from pipelines.resources import ApexConfigResource, WarehouseResource
 
-LAYER_PREFIX = {"staging": "staging", "intermediate": "intermediate", "marts": "canonical"}
 
-
-def model_key(name: str) -> AssetKey:
+def _description() -> str:
     project = default_project()
-    if name in project.by_name:
-        return AssetKey([LAYER_PREFIX[project.by_name[name].layer], name])
-    if name.startswith("raw_"):
-        return AssetKey(["raw", name])
-    return AssetKey(["seeds", name])
+    tables = "\n".join(f"- `{m.name}`: {m.spec.description} Grain: {', '.join(m.spec.grain)}."
+                       for m in project.marts)
+    return ("Canonical tables every signal reads, whatever the source: staging views rename and cast each "
+            "source's raw versions, marts keep the latest version of each record (and partner attribute history). "
+            f"Refreshed per organisation; each table's declared tests run after the refresh.\n\n{tables}")
 
 
-def _specs() -> list[AssetSpec]:
-    project = default_project()
-    specs = []
-    for model in project.models:
-        deps = [model_key(t) for t in model.reads if t not in project.seeds]
-        specs.append(AssetSpec(
-            key=model_key(model.name),
-            deps=deps,
-            description=model.spec.description + f"\n\nGrain: {', '.join(model.spec.grain)}. "
-                                                 f"Materialised as a {model.spec.materialized}.",
-            group_name=LAYER_PREFIX[model.layer],
-            kinds={"sql"},
-            metadata={"grain": ", ".join(model.spec.grain), "sql_file": str(model.path.name)},
-        ))
-    return specs
-
-
-CANONICAL_KEYS = [model_key(m.name) for m in default_project().marts]
-
-
-@multi_asset(specs=_specs(), partitions_def=DAY_BY_ORG, backfill_policy=SINGLE_RUN, can_subset=False,
-             name="sql_models")
-def sql_models(context: AssetExecutionContext, warehouse: WarehouseResource, apex_config: ApexConfigResource):
-    """Refresh staging views and canonical tables for every organisation in the run, then test them."""
+@asset(key=["canonical", "tables"], deps=[raw_sandbox], group_name="canonical", partitions_def=DAY_BY_ORG,
+       backfill_policy=SINGLE_RUN, kinds={"sql"}, description=_description())
+def canonical_tables(context: AssetExecutionContext, warehouse: WarehouseResource,
+                     apex_config: ApexConfigResource) -> MaterializeResult:
     deployment = apex_config.deployment()
     engine = warehouse.engine()
-    project = default_project()
     rows: dict[str, int] = {}
     failures: list[str] = []
+    warnings = 0
     for org, _dates in organisations_in_run(context, deployment):
         result = layers.build_canonical(engine, org.id)
         for built in result.models:
@@ -61,12 +40,17 @@ def sql_models(context: AssetExecutionContext, warehouse: WarehouseResource, ape
         for test in result.failures:
             line = (f"{org.id}: {test.model}.{test.test} failed for {test.failing_rows} row(s), "
                     f"e.g. {test.sample_keys[:3]}")
-            (failures.append(line) if test.severity == "error" else context.log.warning(line))
+            if test.severity == "error":
+                failures.append(line)
+            else:
+                warnings += 1
+                context.log.warning(line)
     if failures:
         raise Failure(description="Canonical data breaks its declared contract:\n" + "\n".join(failures[:20]),
                       metadata={"failed_tests": len(failures)})
-    for model in project.models:
-        metadata = {"materialized_as": model.spec.materialized}
-        if model.name in rows:
-            metadata["rows"] = rows[model.name]
-        yield MaterializeResult(asset_key=model_key(model.name), metadata=metadata)
+    metadata = {f"rows_{name}": count for name, count in sorted(rows.items())}
+    metadata["tests_warned"] = warnings
+    metadata["models"] = MetadataValue.md(
+        "| model | layer | materialised |\n|---|---|---|\n"
+        + "\n".join(f"| {m.name} | {m.layer} | {m.spec.materialized} |" for m in default_project().models))
+    return MaterializeResult(metadata=metadata)

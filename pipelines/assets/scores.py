@@ -7,13 +7,13 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 
 from apex_model.model import DIMENSION_IDS
 from pipelines import layers
-from pipelines.assets.canonical import CANONICAL_KEYS
+from pipelines.assets.canonical import canonical_tables
 from pipelines.assets.common import organisations_in_run, window_text
 from pipelines.partitions import DAY_BY_ORG, SINGLE_RUN, partition_key
 from pipelines.resources import ApexConfigResource, WarehouseResource
 
 
-@asset(key=["signals", "apex_signal_values"], deps=CANONICAL_KEYS, group_name="scores",
+@asset(key=["signals", "apex_signal_values"], deps=[canonical_tables], group_name="scores",
        partitions_def=DAY_BY_ORG, backfill_policy=SINGLE_RUN, kinds={"python"})
 def apex_signal_values(context: AssetExecutionContext, warehouse: WarehouseResource,
                        apex_config: ApexConfigResource) -> MaterializeResult:

@@ -11,13 +11,13 @@ from dagster import AssetKey, DagsterInstance, materialize
 
 from apex_model.model import DIMENSION_IDS, load_model
 from dbt_like_sql.warehouse import make_engine
-from pipelines.assets.canonical import sql_models
+from pipelines.assets.canonical import canonical_tables
 from pipelines.assets.raw import raw_sandbox
 from pipelines.assets.scores import apex_dimension_scores, apex_ecosystem_health, apex_signal_values
 from pipelines.partitions import ORGANISATIONS, partition_key
 from pipelines.resources import ApexConfigResource, WarehouseResource
 
-ASSETS = [raw_sandbox, sql_models, apex_signal_values, apex_dimension_scores, apex_ecosystem_health]
+ASSETS = [raw_sandbox, canonical_tables, apex_signal_values, apex_dimension_scores, apex_ecosystem_health]
 HEALTH = AssetKey(["scores", "apex_ecosystem_health"])
 
 
