@@ -210,6 +210,9 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("--org", required=True)
     show.add_argument("--date")
     show.set_defaults(func=cmd_show)
+    from pipelines import quality_cli
+
+    quality_cli.register(sub)
     args = parser.parse_args(argv)
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     _quiet_dagster_warnings()
