@@ -142,9 +142,14 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for org in deployment.organisations:
         print(summary(engine, model, org, end))
         print()
+    from pipelines.quality_cli import demo_section
+
+    print(demo_section(engine, model, deployment, end))
+    print()
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else redact_url(url)
     print(f"Warehouse: {path}")
-    print("  tables: apex_signal_values, apex_dimension_scores, apex_ecosystem_health (see README, 'Output tables')")
+    print("  tables: apex_signal_values, apex_dimension_scores, apex_ecosystem_health, apex_data_quality_status, "
+          "quarantined_records (see README, 'Output tables' and 'Data quality')")
     print(f"Dagster UI on the same assets and runs: make ui   (then open http://127.0.0.1:3000)")
     print(f"Done in {time.perf_counter() - started:.0f} s.")
     engine.dispose()

@@ -7,12 +7,20 @@ from dagster import Definitions, EnvVar, in_process_executor
 from pipelines.assets.canonical import canonical_tables
 from pipelines.assets.raw import raw_sandbox
 from pipelines.assets.scores import apex_dimension_scores, apex_ecosystem_health, apex_signal_values
+from pipelines.checks import canonical_quality_checks, output_checks, raw_checks
 from pipelines.jobs import apex_daily_job
 from pipelines.resources import ApexConfigResource, WarehouseResource
 from pipelines.schedules import apex_daily_schedule, organisation_registry
 
 defs = Definitions(
     assets=[raw_sandbox, canonical_tables, apex_signal_values, apex_dimension_scores, apex_ecosystem_health],
+    asset_checks=[
+        raw_checks(raw_sandbox.key, "sandbox"),
+        canonical_quality_checks,
+        output_checks(apex_signal_values.key, "apex_signal_values"),
+        output_checks(apex_dimension_scores.key, "apex_dimension_scores"),
+        output_checks(apex_ecosystem_health.key, "apex_ecosystem_health"),
+    ],
     jobs=[apex_daily_job],
     schedules=[apex_daily_schedule],
     sensors=[organisation_registry],
