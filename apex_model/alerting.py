@@ -72,6 +72,8 @@ class AlertRecord:
     last_notified_on: date | None = None
     last_notified_deviation: float | None = None
     notifications: int = 0
+    onset_on: str | None = None
+    explanation: dict = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
