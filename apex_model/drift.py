@@ -65,6 +65,8 @@ class DriftSettings(BaseModel):
     watch_fraction: float = Field(default=0.5, gt=0, lt=1)
     shock_z: float = Field(default=3.5, gt=0)
     shock_days: int = Field(default=2, ge=1)
+    effect_days: int = Field(default=3, ge=1, description="the effect floor holds on the median deviation of this "
+                                                          "many days, so one noisy day cannot carry it")
     min_coverage: float = Field(default=0.7, ge=0, le=1)
     return_fraction: float = Field(default=0.5, gt=0, le=1)
     return_days: int = Field(default=3, ge=1)
@@ -171,6 +173,12 @@ class _Detector:
         self.rebases = rebases
         self.delta = np.array([settings.min_effect(c) for c in series])
         self.seasonal = np.array([c in settings.quarter_seasonal for c in series])
+        # Day of the quarter of every day, so quarter-seasonal baselines compare like with like (quarters differ in
+        # length, so a fixed lag of 91 days would drift across the quarter-end).
+        periods = days.to_period("Q")
+        self.quarter = np.asarray(periods.asi8, dtype=int)
+        self.quarter_day = np.asarray((days - periods.start_time).days, dtype=int)
+        self.position = {(q, o): i for i, (q, o) in enumerate(zip(self.quarter, self.quarter_day))}
 
     def run(self) -> pd.DataFrame:
         s = self.s
@@ -233,6 +241,10 @@ class _Detector:
             sigma = self._sigma(t, dev, dev_ok, start, last_sigma)
             z = d / sigma
             dev[t] = d
+            lo_e = max(0, t - s.effect_days + 1)
+            with np.errstate(all="ignore"):
+                recent = np.where(np.isnan(dev[lo_e:t + 1]), d[None, :], dev[lo_e:t + 1])
+                effect = np.where(evaluated, np.median(recent, axis=0), np.nan)
 
             half = self.delta / 2.0
             inc_up = np.where(evaluated, (d - half) / sigma, 0.0)
@@ -241,7 +253,7 @@ class _Detector:
             c_down = np.where(evaluated, np.maximum(0.0, c_down + inc_down), c_down)
             building = (c_up > 0) | (c_down > 0)
             frozen = np.where(building, np.where(np.isnan(frozen), baseline, frozen), np.nan)
-            big = evaluated & (np.abs(d) >= self.delta)
+            big = evaluated & (np.abs(d) >= self.delta)  # the shock rule has its own two-day persistence
             shock_today = big & (np.abs(z) >= s.shock_z)
             sign_today = np.sign(np.nan_to_num(d))
             shock_run = np.where(shock_today & (np.sign(shock_run) == sign_today), shock_run + sign_today,
@@ -281,10 +293,10 @@ class _Detector:
                                     f"{s.learning_days} days of history")
                 if not evaluated[j]:
                     continue
-                up_alarm = (c_up[j] > s.cusum_h and d[j] >= self.delta[j]) or (shock_alarm[j] and d[j] > 0)
-                down_alarm = (c_down[j] > s.cusum_h and d[j] <= -self.delta[j]) or (shock_alarm[j] and d[j] < 0)
-                watch_up = c_up[j] > s.cusum_h * s.watch_fraction and d[j] >= self.delta[j]
-                watch_down = c_down[j] > s.cusum_h * s.watch_fraction and d[j] <= -self.delta[j]
+                up_alarm = (c_up[j] > s.cusum_h and effect[j] >= self.delta[j]) or (shock_alarm[j] and d[j] > 0)
+                down_alarm = (c_down[j] > s.cusum_h and effect[j] <= -self.delta[j]) or (shock_alarm[j] and d[j] < 0)
+                watch_up = c_up[j] > s.cusum_h * s.watch_fraction and effect[j] >= self.delta[j]
+                watch_down = c_down[j] > s.cusum_h * s.watch_fraction and effect[j] <= -self.delta[j]
                 if up_alarm or down_alarm:
                     sign = 1 if up_alarm else -1
                     event[t, j] = ALERT
@@ -354,7 +366,9 @@ class _Detector:
         base, n = _masked_median(self.v[lo:hi], mask)
         for j in range(S):
             if self.seasonal[j]:
-                idx = np.array([t - 91 * q + o for q in range(1, 5) for o in range(-3, 4)])
+                idx = np.array([p for q in range(1, 5) for o in range(-3, 4)
+                                if (p := self.position.get((self.quarter[t] - q, self.quarter_day[t] + o))) is not None],
+                               dtype=int)
             elif t - near < start[j]:
                 # Just after a re-base the lagged window is empty: the new level itself is the normal.
                 idx = np.arange(start[j], t)
