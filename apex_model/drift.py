@@ -418,7 +418,7 @@ def _masked_mad(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nd
     return MAD_TO_SIGMA * mad, n
 
 
-def onset(days: pd.DatetimeIndex, values: np.ndarray, *, min_segment: int = 7) -> pd.Timestamp | None:
+def onset(days: pd.DatetimeIndex, values: np.ndarray, *, min_segment: int = 2) -> pd.Timestamp | None:
     """The most likely start of a level shift within `values` (a least-squares split into two constant segments,
     the l2 cost of PELT with one change point). None when there are too few values."""
     x = np.asarray(values, dtype=float)
