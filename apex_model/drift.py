@@ -65,6 +65,8 @@ class DriftSettings(BaseModel):
     watch_fraction: float = Field(default=0.5, gt=0, lt=1)
     shock_z: float = Field(default=3.5, gt=0)
     shock_days: int = Field(default=2, ge=1)
+    min_effect_sigmas: float = Field(default=0.0, ge=0, description="the effect must also be this many times the "
+                                                                     "normal variation (noisy series)")
     effect_days: int = Field(default=3, ge=1, description="the effect floor holds on the median deviation of this "
                                                           "many days, so one noisy day cannot carry it")
     min_coverage: float = Field(default=0.7, ge=0, le=1)
@@ -236,11 +238,15 @@ class _Detector:
                 # drag its own baseline along and never add up.
                 baseline = np.where(np.isnan(frozen), baseline, frozen)
             learning = ok & ((self._usable_since(t, usable, start) < s.learning_days) | (n_base < s.min_baseline_days))
-            evaluated = ok & ~learning
-            d = np.where(evaluated, x - baseline, np.nan)
-            sigma = self._sigma(t, dev, dev_ok, start, last_sigma)
+            d = np.where(ok & ~learning, x - baseline, np.nan)
+            sigma, n_scale = self._sigma(t, dev, dev_ok, start, last_sigma)
             z = d / sigma
+            # Until the normal variation is measured on enough deviations, deviations are recorded (they will
+            # measure it) but nothing is judged: a scale guessed from a few days would make every wiggle an alarm.
+            learning = learning | (ok & (n_scale < s.min_scale_days))
             dev[t] = d
+            evaluated = ok & ~learning
+            d = np.where(evaluated, d, np.nan)
             lo_e = max(0, t - s.effect_days + 1)
             with np.errstate(all="ignore"):
                 recent = np.where(np.isnan(dev[lo_e:t + 1]), d[None, :], dev[lo_e:t + 1])
@@ -251,6 +257,7 @@ class _Detector:
             inc_down = np.where(evaluated, (-d - half) / sigma, 0.0)
             c_up = np.where(evaluated, np.maximum(0.0, c_up + inc_up), c_up)
             c_down = np.where(evaluated, np.maximum(0.0, c_down + inc_down), c_down)
+            floor = np.maximum(self.delta, s.min_effect_sigmas * sigma)
             building = (c_up > 0) | (c_down > 0)
             frozen = np.where(building, np.where(np.isnan(frozen), baseline, frozen), np.nan)
             big = evaluated & (np.abs(d) >= self.delta)  # the shock rule has its own two-day persistence
@@ -293,10 +300,10 @@ class _Detector:
                                     f"{s.learning_days} days of history")
                 if not evaluated[j]:
                     continue
-                up_alarm = (c_up[j] > s.cusum_h and effect[j] >= self.delta[j]) or (shock_alarm[j] and d[j] > 0)
-                down_alarm = (c_down[j] > s.cusum_h and effect[j] <= -self.delta[j]) or (shock_alarm[j] and d[j] < 0)
-                watch_up = c_up[j] > s.cusum_h * s.watch_fraction and effect[j] >= self.delta[j]
-                watch_down = c_down[j] > s.cusum_h * s.watch_fraction and effect[j] <= -self.delta[j]
+                up_alarm = (c_up[j] > s.cusum_h and effect[j] >= floor[j]) or (shock_alarm[j] and d[j] > 0)
+                down_alarm = (c_down[j] > s.cusum_h and effect[j] <= -floor[j]) or (shock_alarm[j] and d[j] < 0)
+                watch_up = c_up[j] > s.cusum_h * s.watch_fraction and effect[j] >= floor[j]
+                watch_down = c_down[j] > s.cusum_h * s.watch_fraction and effect[j] <= -floor[j]
                 if up_alarm or down_alarm:
                     sign = 1 if up_alarm else -1
                     event[t, j] = ALERT
@@ -322,7 +329,7 @@ class _Detector:
                     trigger[t, j] = "cusum"
 
             usable[t] = ok & ~ep_open
-            dev_ok[t] = evaluated & ~ep_open & (episode[t] == None)  # noqa: E711
+            dev_ok[t] = ~np.isnan(dev[t]) & ~ep_open & (episode[t] == None)  # noqa: E711
             out["baseline"][t] = baseline
             out["deviation"][t] = d
             out["sigma"][t] = np.where(ok, sigma, np.nan)
@@ -394,7 +401,7 @@ class _Detector:
             sigma = np.where(missing & (hist_n >= s.min_scale_days), hist_sigma, sigma)
         sigma = np.maximum(np.nan_to_num(sigma, nan=s.sigma_floor_points), s.sigma_floor_points)
         last_sigma[:] = sigma
-        return sigma
+        return sigma, n
 
 
 def _masked_median(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
