@@ -189,7 +189,7 @@ def main() -> None:
 
 def _fmt(value) -> str:
     if isinstance(value, float):
-        return "–" if value != value else (f"{value:.0%}" if 0 <= value <= 1 and value != int(value) else f"{value:.2f}")
+        return "–" if value != value else f"{value:.2f}"
     return str(value)
 
 
