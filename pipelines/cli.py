@@ -325,6 +325,9 @@ def main(argv: list[str] | None = None) -> int:
     ack.add_argument("--date", help="effective day (default yesterday)")
     ack.add_argument("--note")
     ack.set_defaults(func=cmd_alerts_ack)
+    from pipelines import quality_cli
+
+    quality_cli.register(sub)
     args = parser.parse_args(argv)
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     _quiet_dagster_warnings()

@@ -33,10 +33,16 @@ def canonical_tables(context: AssetExecutionContext, warehouse: WarehouseResourc
     rows: dict[str, int] = {}
     failures: list[str] = []
     warnings = 0
+    held: dict[tuple[str, str, str], int] = {}
+    released = 0
     for org, _dates in organisations_in_run(context, deployment):
         result = layers.build_canonical(engine, org.id)
         for built in result.models:
-            rows[built.model] = rows.get(built.model, 0) + (built.rows or 0)
+            if built.rows is not None:
+                rows[built.model] = rows.get(built.model, 0) + built.rows
+            released += built.released
+        for (model, rule), count in result.quarantined.items():
+            held[(org.id, model, rule)] = count
         for test in result.failures:
             line = (f"{org.id}: {test.model}.{test.test} failed for {test.failing_rows} row(s), "
                     f"e.g. {test.sample_keys[:3]}")
@@ -50,6 +56,12 @@ def canonical_tables(context: AssetExecutionContext, warehouse: WarehouseResourc
                       metadata={"failed_tests": len(failures)})
     metadata = {f"rows_{name}": count for name, count in sorted(rows.items())}
     metadata["tests_warned"] = warnings
+    metadata["quarantined_rows"] = sum(held.values())
+    metadata["released_rows"] = released
+    if held:
+        metadata["quarantined_by_rule"] = MetadataValue.md(
+            "| organisation | model | rule | rows |\n|---|---|---|---|\n"
+            + "\n".join(f"| {o} | {m} | {r} | {n} |" for (o, m, r), n in sorted(held.items())))
     metadata["models"] = MetadataValue.md(
         "| model | layer | materialised |\n|---|---|---|\n"
         + "\n".join(f"| {m.name} | {m.layer} | {m.spec.materialized} |" for m in default_project().models))

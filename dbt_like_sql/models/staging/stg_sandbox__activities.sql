@@ -1,4 +1,4 @@
--- Sandbox activities: one row per raw version of a record; renames and casts only.
+-- Sandbox activities: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'activities'
 ),
@@ -11,12 +11,12 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'activity_id' as text) as activity_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'activity_type' as text) as activity_type,
-        cast(payload ->> 'occurred_at' as timestamp) as occurred_at,
-        cast(payload ->> 'initiated_by' as text) as initiated_by,
-        cast(payload ->> 'owner_id' as text) as owner_id
+        safe_text(payload ->> 'activity_id') as activity_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_text(payload ->> 'activity_type') as activity_type,
+        safe_timestamp(payload ->> 'occurred_at') as occurred_at,
+        safe_text(payload ->> 'initiated_by') as initiated_by,
+        safe_text(payload ->> 'owner_id') as owner_id
     from source
 )
 

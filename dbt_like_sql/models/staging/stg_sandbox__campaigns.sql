@@ -1,4 +1,4 @@
--- Sandbox campaigns: one row per raw version of a record; renames and casts only.
+-- Sandbox campaigns: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'campaigns'
 ),
@@ -11,12 +11,12 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'campaign_id' as text) as campaign_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'campaign_type' as text) as campaign_type,
-        cast(payload ->> 'is_joint' as boolean) as is_joint,
-        cast(payload ->> 'start_on' as date) as start_on,
-        cast(payload ->> 'end_on' as date) as end_on
+        safe_text(payload ->> 'campaign_id') as campaign_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_text(payload ->> 'campaign_type') as campaign_type,
+        safe_boolean(payload ->> 'is_joint') as is_joint,
+        safe_date(payload ->> 'start_on') as start_on,
+        safe_date(payload ->> 'end_on') as end_on
     from source
 )
 

@@ -1,4 +1,4 @@
--- Sandbox certifications: one row per raw version of a record; renames and casts only.
+-- Sandbox certifications: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'certifications'
 ),
@@ -11,12 +11,12 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'certification_id' as text) as certification_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'person_id' as text) as person_id,
-        cast(payload ->> 'certification_name' as text) as certification_name,
-        cast(payload ->> 'earned_on' as date) as earned_on,
-        cast(payload ->> 'expires_on' as date) as expires_on
+        safe_text(payload ->> 'certification_id') as certification_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_text(payload ->> 'person_id') as person_id,
+        safe_text(payload ->> 'certification_name') as certification_name,
+        safe_date(payload ->> 'earned_on') as earned_on,
+        safe_date(payload ->> 'expires_on') as expires_on
     from source
 )
 

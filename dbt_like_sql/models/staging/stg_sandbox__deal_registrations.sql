@@ -1,4 +1,4 @@
--- Sandbox deal_registrations: one row per raw version of a record; renames and casts only.
+-- Sandbox deal_registrations: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'deal_registrations'
 ),
@@ -11,16 +11,16 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'registration_id' as text) as registration_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'submitted_at' as timestamp) as submitted_at,
-        cast(payload ->> 'decided_at' as timestamp) as decided_at,
-        cast(payload ->> 'status' as text) as status,
-        cast(payload ->> 'conflict' as text) as conflict,
-        cast(payload ->> 'conflict_resolved_at' as timestamp) as conflict_resolved_at,
-        cast(payload ->> 'opportunity_id' as text) as opportunity_id,
-        cast(payload ->> 'estimated_amount' as double precision) as estimated_amount,
-        cast(payload ->> 'currency' as text) as currency
+        safe_text(payload ->> 'registration_id') as registration_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_timestamp(payload ->> 'submitted_at') as submitted_at,
+        safe_timestamp(payload ->> 'decided_at') as decided_at,
+        safe_text(payload ->> 'status') as status,
+        safe_text(payload ->> 'conflict') as conflict,
+        safe_timestamp(payload ->> 'conflict_resolved_at') as conflict_resolved_at,
+        safe_text(payload ->> 'opportunity_id') as opportunity_id,
+        safe_number(payload ->> 'estimated_amount') as estimated_amount,
+        safe_text(payload ->> 'currency') as currency
     from source
 )
 

@@ -1,4 +1,4 @@
--- Sandbox joint_business_plans: one row per raw version of a record; renames and casts only.
+-- Sandbox joint_business_plans: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'joint_business_plans'
 ),
@@ -11,13 +11,13 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'plan_id' as text) as plan_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'start_on' as date) as start_on,
-        cast(payload ->> 'end_on' as date) as end_on,
-        cast(payload ->> 'status' as text) as status,
-        cast(payload ->> 'target_revenue' as double precision) as target_revenue,
-        cast(payload ->> 'currency' as text) as currency
+        safe_text(payload ->> 'plan_id') as plan_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_date(payload ->> 'start_on') as start_on,
+        safe_date(payload ->> 'end_on') as end_on,
+        safe_text(payload ->> 'status') as status,
+        safe_number(payload ->> 'target_revenue') as target_revenue,
+        safe_text(payload ->> 'currency') as currency
     from source
 )
 

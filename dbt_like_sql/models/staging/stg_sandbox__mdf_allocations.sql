@@ -1,4 +1,4 @@
--- Sandbox mdf_allocations: one row per raw version of a record; renames and casts only.
+-- Sandbox mdf_allocations: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'mdf_allocations'
 ),
@@ -11,12 +11,12 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'allocation_id' as text) as allocation_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'period_start' as date) as period_start,
-        cast(payload ->> 'period_end' as date) as period_end,
-        cast(payload ->> 'amount' as double precision) as amount,
-        cast(payload ->> 'currency' as text) as currency
+        safe_text(payload ->> 'allocation_id') as allocation_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_date(payload ->> 'period_start') as period_start,
+        safe_date(payload ->> 'period_end') as period_end,
+        safe_number(payload ->> 'amount') as amount,
+        safe_text(payload ->> 'currency') as currency
     from source
 )
 

@@ -1,4 +1,4 @@
--- Sandbox mdf_claims: one row per raw version of a record; renames and casts only.
+-- Sandbox mdf_claims: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'mdf_claims'
 ),
@@ -11,14 +11,14 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'claim_id' as text) as claim_id,
-        cast(payload ->> 'request_id' as text) as request_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'submitted_on' as date) as submitted_on,
-        cast(payload ->> 'paid_on' as date) as paid_on,
-        cast(payload ->> 'status' as text) as status,
-        cast(payload ->> 'amount' as double precision) as amount,
-        cast(payload ->> 'currency' as text) as currency
+        safe_text(payload ->> 'claim_id') as claim_id,
+        safe_text(payload ->> 'request_id') as request_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_date(payload ->> 'submitted_on') as submitted_on,
+        safe_date(payload ->> 'paid_on') as paid_on,
+        safe_text(payload ->> 'status') as status,
+        safe_number(payload ->> 'amount') as amount,
+        safe_text(payload ->> 'currency') as currency
     from source
 )
 

@@ -1,4 +1,4 @@
--- Sandbox opportunities: one row per raw version of a record; renames and casts only.
+-- Sandbox opportunities: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'opportunities'
 ),
@@ -11,21 +11,21 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'opportunity_id' as text) as opportunity_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'attribution' as text) as attribution,
-        cast(payload ->> 'created_on' as date) as created_on,
-        cast(payload ->> 'closed_on' as date) as closed_on,
-        cast(payload ->> 'status' as text) as status,
-        cast(payload ->> 'amount' as double precision) as amount,
-        cast(payload ->> 'currency' as text) as currency,
-        cast(payload ->> 'segment' as text) as segment,
-        cast(payload ->> 'region' as text) as region,
-        cast(payload ->> 'customer_id' as text) as customer_id,
-        cast(payload ->> 'is_new_logo' as boolean) as is_new_logo,
-        cast(payload ->> 'campaign_id' as text) as campaign_id,
-        cast(payload ->> 'registration_id' as text) as registration_id,
-        cast(payload ->> 'expected_close_on' as date) as expected_close_on
+        safe_text(payload ->> 'opportunity_id') as opportunity_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_text(payload ->> 'attribution') as attribution,
+        safe_date(payload ->> 'created_on') as created_on,
+        safe_date(payload ->> 'closed_on') as closed_on,
+        safe_text(payload ->> 'status') as status,
+        safe_number(payload ->> 'amount') as amount,
+        safe_text(payload ->> 'currency') as currency,
+        safe_text(payload ->> 'segment') as segment,
+        safe_text(payload ->> 'region') as region,
+        safe_text(payload ->> 'customer_id') as customer_id,
+        safe_boolean(payload ->> 'is_new_logo') as is_new_logo,
+        safe_text(payload ->> 'campaign_id') as campaign_id,
+        safe_text(payload ->> 'registration_id') as registration_id,
+        safe_date(payload ->> 'expected_close_on') as expected_close_on
     from source
 )
 

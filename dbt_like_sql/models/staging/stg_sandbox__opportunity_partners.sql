@@ -1,4 +1,4 @@
--- Sandbox opportunity_partners: one row per raw version of a record; renames and casts only.
+-- Sandbox opportunity_partners: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'opportunity_partners'
 ),
@@ -11,10 +11,10 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'opportunity_id' as text) as opportunity_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'role' as text) as role,
-        cast(payload ->> 'added_on' as date) as added_on
+        safe_text(payload ->> 'opportunity_id') as opportunity_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_text(payload ->> 'role') as role,
+        safe_date(payload ->> 'added_on') as added_on
     from source
 )
 

@@ -1,4 +1,4 @@
--- Sandbox partner_agreements: one row per raw version of a record; renames and casts only.
+-- Sandbox partner_agreements: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'partner_agreements'
 ),
@@ -11,11 +11,11 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'agreement_id' as text) as agreement_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'start_on' as date) as start_on,
-        cast(payload ->> 'end_on' as date) as end_on,
-        cast(payload ->> 'renewed_on' as date) as renewed_on
+        safe_text(payload ->> 'agreement_id') as agreement_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_date(payload ->> 'start_on') as start_on,
+        safe_date(payload ->> 'end_on') as end_on,
+        safe_date(payload ->> 'renewed_on') as renewed_on
     from source
 )
 

@@ -1,4 +1,4 @@
--- Sandbox partner_surveys: one row per raw version of a record; renames and casts only.
+-- Sandbox partner_surveys: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'partner_surveys'
 ),
@@ -11,11 +11,11 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'response_id' as text) as response_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'sent_on' as date) as sent_on,
-        cast(payload ->> 'responded_on' as date) as responded_on,
-        cast(payload ->> 'nps_score' as integer) as nps_score
+        safe_text(payload ->> 'response_id') as response_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_date(payload ->> 'sent_on') as sent_on,
+        safe_date(payload ->> 'responded_on') as responded_on,
+        safe_integer(payload ->> 'nps_score') as nps_score
     from source
 )
 

@@ -1,4 +1,4 @@
--- Sandbox partner_targets: one row per raw version of a record; renames and casts only.
+-- Sandbox partner_targets: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'partner_targets'
 ),
@@ -11,12 +11,12 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'target_id' as text) as target_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'period_start' as date) as period_start,
-        cast(payload ->> 'period_end' as date) as period_end,
-        cast(payload ->> 'target_amount' as double precision) as target_amount,
-        cast(payload ->> 'currency' as text) as currency
+        safe_text(payload ->> 'target_id') as target_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_date(payload ->> 'period_start') as period_start,
+        safe_date(payload ->> 'period_end') as period_end,
+        safe_number(payload ->> 'target_amount') as target_amount,
+        safe_text(payload ->> 'currency') as currency
     from source
 )
 

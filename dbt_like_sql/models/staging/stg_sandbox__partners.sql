@@ -1,4 +1,4 @@
--- Sandbox partners: one row per raw version of a record; renames and casts only.
+-- Sandbox partners: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'partners'
 ),
@@ -11,17 +11,17 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'name' as text) as name,
-        cast(payload ->> 'domain' as text) as domain,
-        cast(payload ->> 'partner_type' as text) as partner_type,
-        cast(payload ->> 'tier' as text) as tier,
-        cast(payload ->> 'region' as text) as region,
-        cast(payload ->> 'country' as text) as country,
-        cast(payload ->> 'onboarded_on' as date) as onboarded_on,
-        cast(payload ->> 'churned_on' as date) as churned_on,
-        cast(payload ->> 'owner_id' as text) as owner_id,
-        cast(payload ->> 'exec_sponsor_id' as text) as exec_sponsor_id
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_text(payload ->> 'name') as name,
+        safe_text(payload ->> 'domain') as domain,
+        safe_text(payload ->> 'partner_type') as partner_type,
+        safe_text(payload ->> 'tier') as tier,
+        safe_text(payload ->> 'region') as region,
+        safe_text(payload ->> 'country') as country,
+        safe_date(payload ->> 'onboarded_on') as onboarded_on,
+        safe_date(payload ->> 'churned_on') as churned_on,
+        safe_text(payload ->> 'owner_id') as owner_id,
+        safe_text(payload ->> 'exec_sponsor_id') as exec_sponsor_id
     from source
 )
 

@@ -1,4 +1,4 @@
--- Sandbox portal_logins: one row per raw version of a record; renames and casts only.
+-- Sandbox portal_logins: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'portal_logins'
 ),
@@ -11,10 +11,10 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'user_id' as text) as user_id,
-        cast(payload ->> 'login_on' as date) as login_on,
-        cast(payload ->> 'sessions' as integer) as sessions
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_text(payload ->> 'user_id') as user_id,
+        safe_date(payload ->> 'login_on') as login_on,
+        safe_integer(payload ->> 'sessions') as sessions
     from source
 )
 

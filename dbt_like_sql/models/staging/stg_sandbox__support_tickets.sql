@@ -1,4 +1,4 @@
--- Sandbox support_tickets: one row per raw version of a record; renames and casts only.
+-- Sandbox support_tickets: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'support_tickets'
 ),
@@ -11,12 +11,12 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'ticket_id' as text) as ticket_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'opened_at' as timestamp) as opened_at,
-        cast(payload ->> 'resolved_at' as timestamp) as resolved_at,
-        cast(payload ->> 'priority' as text) as priority,
-        cast(payload ->> 'category' as text) as category
+        safe_text(payload ->> 'ticket_id') as ticket_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_timestamp(payload ->> 'opened_at') as opened_at,
+        safe_timestamp(payload ->> 'resolved_at') as resolved_at,
+        safe_text(payload ->> 'priority') as priority,
+        safe_text(payload ->> 'category') as category
     from source
 )
 

@@ -1,4 +1,4 @@
--- Sandbox training_enrolments: one row per raw version of a record; renames and casts only.
+-- Sandbox training_enrolments: one row per raw version of a record; renames and safe casts only (see CONTRIBUTING.md).
 with source as (
     select * from raw_sandbox where stream = 'training_enrolments'
 ),
@@ -11,12 +11,12 @@ renamed as (
         source_updated_at,
         fetched_at,
         is_deleted,
-        cast(payload ->> 'enrolment_id' as text) as enrolment_id,
-        cast(payload ->> 'partner_id' as text) as partner_id,
-        cast(payload ->> 'person_id' as text) as person_id,
-        cast(payload ->> 'course_id' as text) as course_id,
-        cast(payload ->> 'enrolled_on' as date) as enrolled_on,
-        cast(payload ->> 'completed_on' as date) as completed_on
+        safe_text(payload ->> 'enrolment_id') as enrolment_id,
+        safe_text(payload ->> 'partner_id') as partner_id,
+        safe_text(payload ->> 'person_id') as person_id,
+        safe_text(payload ->> 'course_id') as course_id,
+        safe_date(payload ->> 'enrolled_on') as enrolled_on,
+        safe_date(payload ->> 'completed_on') as completed_on
     from source
 )
 
