@@ -15,7 +15,7 @@ export WAREHOUSE_URL ?= sqlite:///$(STATE)/warehouse.sqlite
 # PostgreSQL used by the tests: role and databases are created by scripts/ensure_postgres.sh.
 export TEST_PG_URL ?= postgresql+psycopg://apex_test:apex_test@127.0.0.1:5432/apex_test
 
-.PHONY: install demo test ui postgres bench bench-quality clean
+.PHONY: install demo test ui postgres bench bench-drift bench-quality clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,9 @@ ui: install $(DAGSTER_HOME)/dagster.yaml
 
 bench: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m bench.score_layers
+
+bench-drift: install
+	$(BIN)/python -m bench.drift_backtest
 
 bench-quality: install postgres
 	$(BIN)/python -m bench.data_quality

@@ -222,7 +222,8 @@ def _write(day, setup, runs, big_sqlite, big_pg, load_sqlite, load_pg) -> None:
         "# Data-quality checks: what they cost",
         "",
         f"Command: `make bench-quality` (`.venv/bin/python -m bench.data_quality`), {day}.",
-        f"Machine: {_machine()}. Daily runs: SQLite warehouse, ephemeral Dagster instance, each run in a fresh process.",
+        f"Machine: {_machine()}.",
+        "Daily runs: SQLite warehouse, ephemeral Dagster instance, each run in a fresh process.",
         f"Scenario: mature sandbox organisation (seed 1, history from {PROFILE['history_start']}): "
         f"{setup['partners']} partners, {setup['opportunities']} opportunities, {setup['versions']} raw record "
         f"versions landed before the first measured day; setup (landing, canonical build, 90 days scored) took "

@@ -100,8 +100,11 @@ def _sqlite_type_predicate(table, alias: str) -> str | None:
         "timestamp": "datetime({c}) is null",
         "text": "typeof({c}) <> 'text'",
     }
-    parts = [f"({alias}.\"{c.name}\" is not null and ({tests[c.type].format(c=f'{alias}.' + chr(34) + c.name + chr(34))}))"
-             for c in table.spec.columns if c.type in tests]
+    parts = []
+    for column in table.spec.columns:
+        if column.type in tests:
+            ref = f'{alias}."{column.name}"'
+            parts.append(f"({ref} is not null and ({tests[column.type].format(c=ref)}))")
     return " or ".join(parts) or None
 
 
@@ -208,21 +211,24 @@ def validate(url: str, batches: list[Batch], wanted=lambda rule: rule.severity i
         raise RuntimeError(f"Great Expectations could not open the warehouse {redact_url(url)}: "
                            f"{type(err).__name__}") from None
     outcomes: list[RuleOutcome] = []
-    for i, batch in enumerate(batches):
-        pairs = _expectations(batch, dialect, wanted)
-        asset = source.add_query_asset(f"{batch.label}_{i}", query=batch.query)
-        gx_batch = asset.add_batch_definition_whole_table("all").get_batch()
-        # Unexpected-rows expectations return their (key-only) rows in COMPLETE format; the others in SUMMARY,
-        # which caps the sample instead of listing every unexpected value.
-        for complete in (False, True):
-            chosen = [(r, e) for r, e in pairs if (e.expectation_type == "unexpected_rows_expectation") == complete]
-            if not chosen:
-                continue
-            suite = gx.ExpectationSuite(name=f"{batch.label}_{i}_{int(complete)}", expectations=[e for _, e in chosen])
-            result = gx_batch.validate(suite, result_format={"result_format": "COMPLETE"} if complete else {
-                "result_format": "SUMMARY", "unexpected_index_column_names": list(batch.keys),
-                "partial_unexpected_count": _SAMPLE, "return_unexpected_index_query": False})
-            for res in result.results:
-                rule = pairs[int(res.expectation_config.meta["apex_rule_index"])][0]
-                outcomes.append(_outcome(rule, batch, res))
+    try:
+        for i, batch in enumerate(batches):
+            pairs = _expectations(batch, dialect, wanted)
+            asset = source.add_query_asset(f"{batch.label}_{i}", query=batch.query)
+            gx_batch = asset.add_batch_definition_whole_table("all").get_batch()
+            # Unexpected-rows expectations return their (key-only) rows in COMPLETE format; the others in SUMMARY,
+            # which caps the sample instead of listing every unexpected value.
+            for complete in (False, True):
+                chosen = [e for _r, e in pairs if (e.expectation_type == "unexpected_rows_expectation") == complete]
+                if not chosen:
+                    continue
+                suite = gx.ExpectationSuite(name=f"{batch.label}_{i}_{int(complete)}", expectations=chosen)
+                result = gx_batch.validate(suite, result_format={"result_format": "COMPLETE"} if complete else {
+                    "result_format": "SUMMARY", "unexpected_index_column_names": list(batch.keys),
+                    "partial_unexpected_count": _SAMPLE, "return_unexpected_index_query": False})
+                for res in result.results:
+                    rule = pairs[int(res.expectation_config.meta["apex_rule_index"])][0]
+                    outcomes.append(_outcome(rule, batch, res))
+    finally:
+        source.get_execution_engine().close()   # its connections, now rather than at garbage collection
     return outcomes

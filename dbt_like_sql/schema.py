@@ -120,4 +120,6 @@ OUTPUT_TABLES = (apex_signal_values, apex_dimension_scores, apex_ecosystem_healt
 def ensure_tables(engine: sa.Engine) -> None:
     """Create the raw and output tables that do not exist yet (never alters or drops)."""
     metadata.create_all(engine, checkfirst=True)
+
+import dbt_like_sql.drift_schema  # noqa: E402,F401  (drift and alert tables on the same metadata)
 from dbt_like_sql import quality_tables, quarantine  # noqa: E402,F401  (their tables join the shared metadata)

@@ -121,6 +121,72 @@ def summary(engine, model, org, as_of: date) -> str:
     return "\n".join(lines)
 
 
+def _start_demo_receiver():
+    """A loopback webhook receiver for the demo's `demo-webhook` channel: verifies each HMAC signature and keeps the
+    payloads. Its URL and a fresh signing secret go into the environment variables the channel names."""
+    import json
+    import secrets
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from connectors.notify import verify_signature
+    from connectors.notify.channels import SIGNATURE_HEADER, TIMESTAMP_HEADER
+
+    secret = secrets.token_hex(16)
+    received: list[dict] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+            ok = verify_signature(secret, self.headers.get(TIMESTAMP_HEADER, ""), body,
+                                  self.headers.get(SIGNATURE_HEADER, ""))
+            if ok:
+                received.append(json.loads(body))
+            self.send_response(200 if ok else 401)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    os.environ["APEX_DEMO_WEBHOOK_URL"] = f"http://127.0.0.1:{server.server_address[1]}/apex"
+    os.environ["APEX_DEMO_WEBHOOK_SECRET"] = secret
+    return server, received
+
+
+def alerts_summary(engine, model, deployment) -> str:
+    """Open alerts per organisation with their explanation, and what the outbox delivered where."""
+    import sqlalchemy as sa
+
+    from dbt_like_sql.drift_schema import apex_alert_notifications, apex_alerts
+
+    lines = ["Drift alerts (apex_alerts) and deliveries (apex_alert_notifications):"]
+    with engine.connect() as conn:
+        alerts = conn.execute(sa.select(apex_alerts).where(apex_alerts.c.model_version == model.version,
+                                                           apex_alerts.c.severity == "alert")
+                              .order_by(apex_alerts.c.org_id, apex_alerts.c.opened_on)).mappings().all()
+        sent = conn.execute(sa.select(apex_alert_notifications).where(
+            apex_alert_notifications.c.status != "suppressed").order_by(
+            apex_alert_notifications.c.org_id, apex_alert_notifications.c.as_of)).mappings().all()
+        suppressed = conn.execute(sa.select(sa.func.count()).select_from(apex_alert_notifications).where(
+            apex_alert_notifications.c.status == "suppressed")).scalar_one()
+    for org in deployment.organisations:
+        mine = [a for a in alerts if a["org_id"] == org.id]
+        lines.append(f"  {org.id}: {sum(a['status'] == 'open' for a in mine)} open, "
+                     f"{sum(a['status'] != 'open' for a in mine)} resolved alert(s) in the computed days")
+        for a in mine:
+            state = "open" if a["status"] == "open" else f"resolved {a['resolved_on']} ({a['resolution']})"
+            text = a["explanation_nl"] if org.language == "nl" else a["explanation_en"]
+            lines.append(f"    {a['series']} {a['direction']} since {a['opened_on']}, {state}: {text}")
+    lines.append(f"  Digests of older days recorded but not sent (a backfill): {suppressed}")
+    for row in sent:
+        lines.append(f"  {row['as_of']} {row['org_id']} -> {row['channel']} ({row['language']}): {row['status']}, "
+                     f"{row['detail']}")
+    return "\n".join(lines)
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     from dbt_like_sql.warehouse import make_engine, redact_url
 
@@ -128,6 +194,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     model, deployment = _load()
     instance = _instance()
     sync_organisations(instance, deployment)
+    receiver, received = _start_demo_receiver()
     url = _env("WAREHOUSE_URL")
     engine = make_engine(url)
     end = date.today() - timedelta(days=1)
@@ -146,10 +213,15 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
     print(demo_section(engine, model, deployment, end))
     print()
+    print(alerts_summary(engine, model, deployment))
+    print(f"  The demo's loopback webhook receiver verified and received {len(received)} signed digest(s).")
+    receiver.shutdown()
+    print()
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else redact_url(url)
     print(f"Warehouse: {path}")
     print("  tables: apex_signal_values, apex_dimension_scores, apex_ecosystem_health, apex_data_quality_status, "
-          "quarantined_records (see README, 'Output tables' and 'Data quality')")
+          "quarantined_records, apex_drift_events, apex_alerts, apex_alert_notifications (see README, 'Output tables' "
+          "and 'Data quality')")
     print(f"Dagster UI on the same assets and runs: make ui   (then open http://127.0.0.1:3000)")
     print(f"Done in {time.perf_counter() - started:.0f} s.")
     engine.dispose()
@@ -188,6 +260,38 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_alerts_list(args: argparse.Namespace) -> int:
+    from dbt_like_sql.warehouse import make_engine
+    from pipelines import drift
+
+    model, deployment = _load()
+    if args.org:
+        deployment.organisation(args.org)
+    engine = make_engine(_env("WAREHOUSE_URL"))
+    frame = drift.open_alerts(engine, model, args.org)
+    if frame.empty:
+        print("no open alerts")
+    for row in frame.itertuples():
+        print(f"{row.org_id} {row.series} {row.direction} {row.severity} since {row.opened_on}: {row.explanation_en}")
+    engine.dispose()
+    return 0
+
+
+def cmd_alerts_ack(args: argparse.Namespace) -> int:
+    from dbt_like_sql.warehouse import make_engine
+    from pipelines import drift
+
+    _model, deployment = _load()
+    org = deployment.organisation(args.org)
+    day = date.fromisoformat(args.date) if args.date else date.today() - timedelta(days=1)
+    engine = make_engine(_env("WAREHOUSE_URL"))
+    drift.acknowledge(engine, org.id, args.series, day, args.note)
+    engine.dispose()
+    print(f"{org.id} {args.series}: the level of {day} is the new normal; the next drift run re-bases its baseline "
+          f"and resolves the open alert (rerun a day with `apex backfill` to apply it now)")
+    return 0
+
+
 def _quiet_dagster_warnings() -> None:
     """Dagster flags single-run backfill policies as beta on every import; say it once in the docs, not per run."""
     import warnings
@@ -215,6 +319,17 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("--org", required=True)
     show.add_argument("--date")
     show.set_defaults(func=cmd_show)
+    alerts = sub.add_parser("alerts", help="open drift alerts, and accepting a level as the new normal")
+    alerts_sub = alerts.add_subparsers(dest="alerts_command", required=True)
+    listing = alerts_sub.add_parser("list", help="print the open alerts")
+    listing.add_argument("--org")
+    listing.set_defaults(func=cmd_alerts_list)
+    ack = alerts_sub.add_parser("ack", help="acknowledge: the series' level from --date on is the new normal")
+    ack.add_argument("--org", required=True)
+    ack.add_argument("--series", required=True, help="D1..D8 or overall")
+    ack.add_argument("--date", help="effective day (default yesterday)")
+    ack.add_argument("--note")
+    ack.set_defaults(func=cmd_alerts_ack)
     from pipelines import quality_cli
 
     quality_cli.register(sub)

@@ -17,6 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from apex_model.errors import ApexConfigError, from_validation_error
 from apex_model.model import ApexModel, load_model, read_yaml
 from connectors.sandbox import SandboxProfile
+from pipelines.alerting_config import AlertsConfig
 
 
 class _Strict(BaseModel):
@@ -68,6 +69,7 @@ class Organisation(_Strict):
 
 class Deployment(_Strict):
     organisations: tuple[Organisation, ...] = Field(min_length=1)
+    alerts: AlertsConfig = AlertsConfig()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Deployment":
@@ -76,6 +78,7 @@ class Deployment(_Strict):
             if org.id in seen:
                 raise ValueError(f"organisations[{i}]: duplicate organisation id {org.id!r}")
             seen.add(org.id)
+        self.alerts.check_organisations(list(seen))
         return self
 
     def organisation(self, org_id: str) -> Organisation:

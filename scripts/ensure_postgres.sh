@@ -4,9 +4,12 @@
 # superuser, as on the CI machine; installs PostgreSQL from Debian's packages when none is present.
 set -euo pipefail
 
+url=${TEST_PG_URL:-postgresql+psycopg://apex_test:apex_test@127.0.0.1:5432/apex_test}
 role=apex_test
 password=apex_test
 dbname=apex_test
+port=$(printf '%s' "$url" | sed -E 's#.*@[^:/]+:([0-9]+)/.*#\1#')
+case "$port" in ''|*[!0-9]*) port=5432 ;; esac
 
 as_postgres() {
   if [ "$(id -un)" = postgres ]; then "$@"; elif [ "$(id -u)" = 0 ]; then su postgres -c "$(printf '%q ' "$@")"; else sudo -u postgres "$@"; fi
@@ -22,15 +25,18 @@ if ! command -v pg_ctlcluster >/dev/null 2>&1 && ! command -v pg_ctl >/dev/null 
   fi
 fi
 
-if ! pg_isready -q -h 127.0.0.1 -p 5432; then
-  version=$(ls /etc/postgresql | sort -V | tail -n 1)
-  echo "PostgreSQL is not running: starting cluster $version/main"
-  pg_ctlcluster --skip-systemctl-redirect "$version" main start
-  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p 5432 && break; sleep 1; done
+if ! pg_isready -q -h 127.0.0.1 -p "$port"; then
+  # The cluster that listens on the port (pg_lsclusters: version, name, port, ...); a new install has 15/main.
+  cluster=$(pg_lsclusters -h 2>/dev/null | awk -v p="$port" '$3 == p {print $1, $2; exit}')
+  [ -n "$cluster" ] || cluster="$(ls /etc/postgresql | sort -V | tail -n 1) main"
+  echo "PostgreSQL is not running on port $port: starting cluster ${cluster/ //}"
+  # shellcheck disable=SC2086
+  pg_ctlcluster --skip-systemctl-redirect $cluster start
+  for _ in $(seq 1 30); do pg_isready -q -h 127.0.0.1 -p "$port" && break; sleep 1; done
 fi
-pg_isready -q -h 127.0.0.1 -p 5432 || { echo "PostgreSQL did not come up on 127.0.0.1:5432" >&2; exit 1; }
+pg_isready -q -h 127.0.0.1 -p "$port" || { echo "PostgreSQL did not come up on 127.0.0.1:$port" >&2; exit 1; }
 
-psql_super() { as_postgres psql -v ON_ERROR_STOP=1 -q -X -d postgres "$@"; }
+psql_super() { as_postgres psql -v ON_ERROR_STOP=1 -q -X -p "$port" -d postgres "$@"; }
 if [ "$(psql_super -tAc "select 1 from pg_roles where rolname = '$role'")" != 1 ]; then
   psql_super -c "create role $role login password '$password'"
 fi
@@ -39,4 +45,4 @@ for db in "$dbname" "${dbname}_dagster"; do
     psql_super -c "create database $db owner $role"
   fi
 done
-echo "PostgreSQL ready on 127.0.0.1:5432: role $role, databases $dbname and ${dbname}_dagster"
+echo "PostgreSQL ready on 127.0.0.1:$port: role $role, databases $dbname and ${dbname}_dagster"

@@ -13,7 +13,7 @@ from pipelines.partitions import DAY_BY_ORG, SINGLE_RUN, partition_key
 from pipelines.resources import ApexConfigResource, WarehouseResource
 
 
-def _scorable(context: AssetExecutionContext, engine, model, org, dates):
+def scorable_days(context: AssetExecutionContext, engine, model, org, dates):
     """The run's days of this organisation that are not held back by a blocking data-quality failure; the held ones
     get a note on their partition (see pipelines/checks.py for why a backfill gates per partition)."""
     dates, held = layers.scorable_dates(engine, model, org.id, dates)
@@ -39,7 +39,7 @@ def apex_signal_values(context: AssetExecutionContext, warehouse: WarehouseResou
     present = 0
     for org, dates in organisations_in_run(context, deployment):
         layers.check_dates(org, dates, layers.first_record_day(engine, org.id))
-        dates = _scorable(context, engine, model, org, dates)
+        dates = scorable_days(context, engine, model, org, dates)
         if not len(dates):
             continue
         scored = layers.compute_signal_layer(engine, model, org, dates)
@@ -61,7 +61,7 @@ def apex_dimension_scores(context: AssetExecutionContext, warehouse: WarehouseRe
     engine = warehouse.engine()
     rows = 0
     for org, dates in organisations_in_run(context, deployment):
-        dates = _scorable(context, engine, model, org, dates)
+        dates = scorable_days(context, engine, model, org, dates)
         if len(dates):
             rows += len(layers.compute_dimension_layer(engine, model, org, dates))
     return MaterializeResult(metadata={"rows": rows, "model_version": model.version})
@@ -83,7 +83,7 @@ def apex_ecosystem_health(context: AssetExecutionContext, warehouse: WarehouseRe
     deployment = apex_config.deployment()
     engine = warehouse.engine()
     for org, dates in organisations_in_run(context, deployment):
-        dates = _scorable(context, engine, model, org, dates)
+        dates = scorable_days(context, engine, model, org, dates)
         if not len(dates):
             continue
         health = layers.compute_health_layer(engine, model, org, dates)

@@ -133,7 +133,7 @@ def test_future_date_fails_naming_organisation_and_date(instance, sqlite_url, sm
     assert not result.success
     message = _failure_message(result)
     assert "'tiny'" in message and day in message and "after today" in message
-    assert frame_count(sqlite_url, "raw_sandbox") == 0 if _has_table(sqlite_url, "raw_sandbox") else True
+    assert not _has_table(sqlite_url, "raw_sandbox") or frame_count(sqlite_url, "raw_sandbox") == 0
 
 
 def test_date_before_the_first_record_fails(instance, sqlite_url, small_config) -> None:

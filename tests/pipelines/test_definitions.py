@@ -11,7 +11,9 @@ from pipelines.partitions import ORGANISATIONS
 
 # Reviewed list: renaming or dropping an asset is a change to what BI tools and the UI rely on.
 EXPECTED_ASSET_KEYS = [
+    "alerts/apex_alert_deliveries",
     "canonical/tables",
+    "drift/apex_drift_events",
     "raw/raw_sandbox",
     "scores/apex_dimension_scores",
     "scores/apex_ecosystem_health",

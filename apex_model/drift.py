@@ -1,0 +1,465 @@
+"""Drift detection on daily score series: is a dimension (or the overall score) really moving, or is it noise?
+
+Grain: one organisation, several series (D1..D8 and `overall`), one row per day and series out. Pure: numpy and
+pandas only, no database, no Dagster. The reasons and sources are in `../shared/reference/scoring_methods.md` §3 and
+§7.6; what the backtest changed is in `docs/drift.md`.
+
+A daily score on rolling windows shares almost all its data with the day before, so the detector never compares a
+day with its neighbours:
+
+- **baseline** b_t: the median of the series over days t-63 .. t-29 (a window that does not overlap a 28-day scoring
+  window), or, for a quarter-cyclic series, over the same days of the quarter one to four quarters back. Days inside
+  an alarm episode are left out (they are the anomaly, not the normal), unless the episode was accepted as the new
+  normal; after a re-base the baseline starts from the new level.
+- **deviation** d_t = s_t - b_t, scaled by sigma_t = 1.4826 * MAD of the deviations of the 180 days before (robust
+  "normal variation", episodes left out, floored so a flat series does not make every wiggle huge).
+- **evidence**: a two-sided tabular CUSUM on z_t = d_t / sigma_t with reference value k = delta / (2 sigma): delta is
+  the smallest change worth telling, in points (default 8, per series configurable). The CUSUM only grows while the
+  deviation exceeds delta / 2, so the effect size is part of the test.
+- **alarm** (severity `alert`): CUSUM above h and |d_t| >= delta, or the shock rule (|z| >= 3.5 and |d| >= delta on
+  two consecutive days). **watch**: CUSUM above h/2 with |d_t| >= delta. The CUSUM resets at an alarm.
+- **episode**: an alarm opens an episode that holds the baseline of that day; it ends when the score returns within
+  delta/2 of it on three consecutive days (`returned`), when someone accepts the level as the new normal
+  (`rebased`), or after `max_episode_days` without return (`expired`: the level is taken as the new normal).
+- **gates**: no evaluation during the learning period (fewer than 56 usable days since the start or the last
+  re-base), nor on a day whose coverage is below 0.7 or whose inputs failed their checks (`data_quality`).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+SERIES_IDS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "overall")
+NONE, LEARNING, DATA_QUALITY, WATCH, ALERT = "none", "learning", "data_quality", "watch", "alert"
+EVENTS = (NONE, LEARNING, DATA_QUALITY, WATCH, ALERT)
+UP, DOWN = "up", "down"
+OPEN, RETURNED, REBASED, EXPIRED = "open", "returned", "rebased", "expired"
+MAD_TO_SIGMA = 1.4826
+
+
+class DriftSettings(BaseModel):
+    """Every knob of the detector, with the defaults the backtest supports (docs/drift.md)."""
+
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+    min_effect_points: float = Field(default=8.0, gt=0, le=100,
+                                     description="smallest change worth telling, in score points")
+    min_effect_by_series: dict[str, float] = Field(default_factory=dict,
+                                                   description="per series (D1..D8, overall) override")
+    baseline_lag_days: tuple[int, int] = (29, 63)
+    quarter_seasonal: tuple[str, ...] = Field(default=(), description="series compared with the same days of the "
+                                                                      "quarter in earlier quarters")
+    min_baseline_days: int = Field(default=14, ge=3)
+    scale_window_days: int = Field(default=180, ge=28)
+    min_scale_days: int = Field(default=28, ge=7)
+    sigma_floor_points: float = Field(default=1.0, gt=0)
+    learning_days: int = Field(default=56, ge=0)
+    cusum_h: float = Field(default=5.0, gt=0)
+    watch_fraction: float = Field(default=0.5, gt=0, lt=1)
+    shock_z: float = Field(default=3.5, gt=0)
+    shock_days: int = Field(default=2, ge=1)
+    min_effect_sigmas: float = Field(default=0.0, ge=0, description="the effect must also be this many times the "
+                                                                     "normal variation (noisy series)")
+    effect_days: int = Field(default=3, ge=1, description="the effect floor holds on the median deviation of this "
+                                                          "many days, so one noisy day cannot carry it")
+    min_coverage: float = Field(default=0.7, ge=0, le=1)
+    return_fraction: float = Field(default=0.5, gt=0, le=1)
+    return_days: int = Field(default=3, ge=1)
+    max_episode_days: int = Field(default=90, ge=7)
+    freeze_baseline: bool = Field(default=True, description="hold the baseline while evidence accumulates")
+
+    @field_validator("min_effect_by_series")
+    @classmethod
+    def _known_series(cls, value: dict[str, float]) -> dict[str, float]:
+        for key, points in value.items():
+            if key not in SERIES_IDS:
+                raise ValueError(f"unknown series {key!r}; expected one of {', '.join(SERIES_IDS)}")
+            if not (0 < points <= 100):
+                raise ValueError(f"minimum effect of {key} must be in (0, 100] points, got {points}")
+        return value
+
+    @field_validator("quarter_seasonal")
+    @classmethod
+    def _known_seasonal(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        unknown = [v for v in value if v not in SERIES_IDS]
+        if unknown:
+            raise ValueError(f"unknown series {unknown[0]!r}; expected one of {', '.join(SERIES_IDS)}")
+        return value
+
+    @model_validator(mode="after")
+    def _window(self) -> "DriftSettings":
+        near, far = self.baseline_lag_days
+        if not (1 <= near < far):
+            raise ValueError("baseline_lag_days must be (near, far) with 1 <= near < far")
+        return self
+
+    def min_effect(self, series: str) -> float:
+        return float(self.min_effect_by_series.get(series, self.min_effect_points))
+
+
+@dataclass(frozen=True)
+class Rebase:
+    """Someone accepted the level of `series` on `on` as the new normal (CLI `apex alerts ack` or configuration)."""
+
+    series: str
+    on: date
+
+
+OUTPUT_COLUMNS = ("as_of", "series", "score", "coverage", "baseline", "deviation", "sigma", "z", "cusum_up",
+                  "cusum_down", "min_effect", "event", "direction", "trigger", "reason", "episode", "episode_start",
+                  "episode_baseline", "episode_direction")
+
+
+def detect(scores: pd.DataFrame, settings: DriftSettings | None = None, *,
+           gate_reasons: pd.DataFrame | None = None, rebases: Sequence[Rebase] = ()) -> pd.DataFrame:
+    """Run the detector over whole series.
+
+    `scores`: index = consecutive days (DatetimeIndex), one column per series (D1..D8, overall), NaN where no score
+    was published. `gate_reasons`: same shape, a text where the day must not be evaluated (low coverage, failed
+    inputs) and None or NaN elsewhere. Returns one row per day and series with OUTPUT_COLUMNS. The result for a day
+    depends only on the days up to it, so a day computed alone equals that day inside a longer run.
+    """
+    settings = settings or DriftSettings()
+    if not isinstance(scores.index, pd.DatetimeIndex):
+        raise ValueError("scores must be indexed by day (DatetimeIndex)")
+    days = scores.index.normalize()
+    if len(days) > 1 and not (np.diff(days.values).astype("timedelta64[D]").astype(int) == 1).all():
+        full = pd.date_range(days[0], days[-1], freq="D")
+        scores = scores.set_axis(days).reindex(full)
+        if gate_reasons is not None:
+            gate_reasons = gate_reasons.set_axis(gate_reasons.index.normalize()).reindex(full)
+        days = full
+    series = [str(c) for c in scores.columns]
+    unknown = [c for c in series if c not in SERIES_IDS]
+    if unknown:
+        raise ValueError(f"unknown series {unknown[0]!r}; expected columns among {', '.join(SERIES_IDS)}")
+    values = scores.to_numpy(dtype=float)
+    gates = np.full(values.shape, None, dtype=object)
+    if gate_reasons is not None:
+        g = gate_reasons.reindex(index=days, columns=series)
+        gates = np.where(g.notna().to_numpy(), g.to_numpy(dtype=object), None)
+    rebase_index = _rebase_index(days, series, rebases)
+    core = _Detector(values, gates, days, series, settings, rebase_index)
+    return core.run()
+
+
+def _rebase_index(days: pd.DatetimeIndex, series: list[str], rebases: Sequence[Rebase]) -> dict[int, set[int]]:
+    """{day position: {series position}} of the re-bases that fall inside the days."""
+    out: dict[int, set[int]] = {}
+    for rebase in rebases:
+        if rebase.series not in series:
+            continue
+        pos = days.searchsorted(pd.Timestamp(rebase.on))
+        if pos < len(days):
+            out.setdefault(int(pos), set()).add(series.index(rebase.series))
+    return out
+
+
+class _Detector:
+    """The day-by-day recursion, vectorised over the series (the CUSUM and the episodes are sequential by nature)."""
+
+    def __init__(self, values: np.ndarray, gates: np.ndarray, days: pd.DatetimeIndex, series: list[str],
+                 settings: DriftSettings, rebases: dict[int, set[int]]) -> None:
+        self.v = values
+        self.gates = gates
+        self.days = days
+        self.series = series
+        self.s = settings
+        self.rebases = rebases
+        self.delta = np.array([settings.min_effect(c) for c in series])
+        self.seasonal = np.array([c in settings.quarter_seasonal for c in series])
+        # Day of the quarter of every day, so quarter-seasonal baselines compare like with like (quarters differ in
+        # length, so a fixed lag of 91 days would drift across the quarter-end).
+        periods = days.to_period("Q")
+        self.quarter = np.asarray(periods.asi8, dtype=int)
+        self.quarter_day = np.asarray((days - periods.start_time).days, dtype=int)
+        self.position = {(q, o): i for i, (q, o) in enumerate(zip(self.quarter, self.quarter_day))}
+
+    def run(self) -> pd.DataFrame:
+        s = self.s
+        T, S = self.v.shape
+        near, far = s.baseline_lag_days
+        usable = np.zeros((T, S), dtype=bool)          # may enter a baseline: scored, not gated, not in an episode
+        dev_ok = np.zeros((T, S), dtype=bool)          # may enter the scale: evaluated and not in an episode
+        dev = np.full((T, S), np.nan)
+        start = np.zeros(S, dtype=int)                 # first day of the current regime (origin or last re-base)
+        c_up = np.zeros(S)
+        c_down = np.zeros(S)
+        shock_run = np.zeros(S, dtype=int)             # consecutive shock days, signed by direction
+        ep_open = np.zeros(S, dtype=bool)
+        ep_start = np.full(S, -1)
+        ep_base = np.full(S, np.nan)
+        ep_dir = np.zeros(S, dtype=int)
+        ep_return = np.zeros(S, dtype=int)
+        last_sigma = np.full(S, np.nan)
+        frozen = np.full(S, np.nan)
+
+        out = {name: np.full((T, S), np.nan) for name in ("baseline", "deviation", "sigma", "z", "cusum_up",
+                                                          "cusum_down")}
+        event = np.full((T, S), NONE, dtype=object)
+        direction = np.full((T, S), None, dtype=object)
+        trigger = np.full((T, S), None, dtype=object)
+        reason = np.full((T, S), None, dtype=object)
+        episode = np.full((T, S), None, dtype=object)
+        episode_start = np.full((T, S), None, dtype=object)
+        episode_baseline = np.full((T, S), np.nan)
+        episode_direction = np.full((T, S), None, dtype=object)
+
+        for t in range(T):
+            for j in self.rebases.get(t, ()):
+                # New normal: the level around today is the baseline from here on; evidence starts again.
+                start[j] = max(0, t - 6)
+                c_up[j] = c_down[j] = 0.0
+                shock_run[j] = 0
+                usable[start[j]:t, j] = ~np.isnan(self.v[start[j]:t, j]) & (self.gates[start[j]:t, j] == None)  # noqa: E711
+                if ep_open[j]:
+                    episode[t, j] = REBASED
+                    self._close_episode(j, ep_open, ep_start, ep_base, ep_dir, ep_return)
+            x = self.v[t]
+            scored = ~np.isnan(x)
+            gated = np.array([g is not None for g in self.gates[t]])
+            for j in range(S):
+                if not scored[j] and not gated[j]:
+                    reason[t, j] = "no score published (insufficient data)"
+                elif gated[j]:
+                    reason[t, j] = str(self.gates[t, j])
+            ok = scored & ~gated
+
+            baseline, n_base = self._baseline(t, usable, start, near, far)
+            if s.freeze_baseline:
+                # While evidence builds, compare with the level from before it began: a slow slide would otherwise
+                # drag its own baseline along and never add up.
+                baseline = np.where(np.isnan(frozen), baseline, frozen)
+            learning = ok & ((self._usable_since(t, usable, start) < s.learning_days) | (n_base < s.min_baseline_days))
+            d = np.where(ok & ~learning, x - baseline, np.nan)
+            sigma, n_scale = self._sigma(t, dev, dev_ok, start, last_sigma)
+            z = d / sigma
+            # Until the normal variation is measured on enough deviations, deviations are recorded (they will
+            # measure it) but nothing is judged: a scale guessed from a few days would make every wiggle an alarm.
+            learning = learning | (ok & (n_scale < s.min_scale_days))
+            dev[t] = d
+            evaluated = ok & ~learning
+            d = np.where(evaluated, d, np.nan)
+            lo_e = max(0, t - s.effect_days + 1)
+            with np.errstate(all="ignore"):
+                recent = np.where(np.isnan(dev[lo_e:t + 1]), d[None, :], dev[lo_e:t + 1])
+                effect = np.where(evaluated, np.median(recent, axis=0), np.nan)
+
+            half = self.delta / 2.0
+            inc_up = np.where(evaluated, (d - half) / sigma, 0.0)
+            inc_down = np.where(evaluated, (-d - half) / sigma, 0.0)
+            c_up = np.where(evaluated, np.maximum(0.0, c_up + inc_up), c_up)
+            c_down = np.where(evaluated, np.maximum(0.0, c_down + inc_down), c_down)
+            floor = np.maximum(self.delta, s.min_effect_sigmas * sigma)
+            building = (c_up > 0) | (c_down > 0)
+            frozen = np.where(building, np.where(np.isnan(frozen), baseline, frozen), np.nan)
+            big = evaluated & (np.abs(d) >= self.delta)  # the shock rule has its own two-day persistence
+            shock_today = big & (np.abs(z) >= s.shock_z)
+            sign_today = np.sign(np.nan_to_num(d))
+            shock_run = np.where(shock_today & (np.sign(shock_run) == sign_today), shock_run + sign_today,
+                                 np.where(shock_today, sign_today, 0)).astype(int)
+            shock_alarm = np.abs(shock_run) >= s.shock_days
+
+            for j in range(S):
+                if ep_open[j] and ok[j]:
+                    # Inside an episode the question is only whether the score came back to its old normal.
+                    rel = x[j] - ep_base[j]
+                    back = abs(rel) < s.return_fraction * self.delta[j] or np.sign(rel) == -ep_dir[j]
+                    ep_return[j] = ep_return[j] + 1 if back else 0
+                    episode[t, j] = OPEN
+                    if ep_return[j] >= s.return_days:
+                        episode[t, j] = RETURNED
+                        self._close_episode(j, ep_open, ep_start, ep_base, ep_dir, ep_return)
+                    elif t - ep_start[j] >= s.max_episode_days:
+                        episode[t, j] = EXPIRED
+                        self._close_episode(j, ep_open, ep_start, ep_base, ep_dir, ep_return)
+                        start[j] = max(0, t - 6)
+                        usable[start[j]:t, j] = (~np.isnan(self.v[start[j]:t, j])
+                                                 & (self.gates[start[j]:t, j] == None))  # noqa: E711
+                        c_up[j] = c_down[j] = 0.0
+                elif ep_open[j]:
+                    episode[t, j] = OPEN
+                if ep_open[j] or episode[t, j] in (RETURNED, EXPIRED, REBASED):
+                    episode_start[t, j] = self.days[ep_start[j]].date() if ep_start[j] >= 0 else None
+                    episode_baseline[t, j] = ep_base[j]
+                    episode_direction[t, j] = {1: UP, -1: DOWN}.get(int(ep_dir[j]))
+
+            for j in range(S):
+                if not ok[j]:
+                    event[t, j] = DATA_QUALITY
+                elif learning[j]:
+                    event[t, j] = LEARNING
+                    reason[t, j] = (f"learning: {self._usable_since(t, usable, start)[j]} of "
+                                    f"{s.learning_days} days of history")
+                if not evaluated[j]:
+                    continue
+                up_alarm = (c_up[j] > s.cusum_h and effect[j] >= floor[j]) or (shock_alarm[j] and d[j] > 0)
+                down_alarm = (c_down[j] > s.cusum_h and effect[j] <= -floor[j]) or (shock_alarm[j] and d[j] < 0)
+                watch_up = c_up[j] > s.cusum_h * s.watch_fraction and effect[j] >= floor[j]
+                watch_down = c_down[j] > s.cusum_h * s.watch_fraction and effect[j] <= -floor[j]
+                if up_alarm or down_alarm:
+                    sign = 1 if up_alarm else -1
+                    event[t, j] = ALERT
+                    direction[t, j] = UP if sign > 0 else DOWN
+                    trigger[t, j] = "shock" if shock_alarm[j] and not (
+                        (c_up[j] if sign > 0 else c_down[j]) > s.cusum_h) else "cusum"
+                    if not ep_open[j]:
+                        ep_open[j] = True
+                        ep_start[j] = t
+                        ep_base[j] = baseline[j]
+                        ep_dir[j] = sign
+                        ep_return[j] = 0
+                        episode[t, j] = OPEN
+                        episode_start[t, j] = self.days[t].date()
+                        episode_baseline[t, j] = baseline[j]
+                        episode_direction[t, j] = direction[t, j]
+                    c_up[j] = c_down[j] = 0.0
+                    shock_run[j] = 0
+                    frozen[j] = np.nan
+                elif watch_up or watch_down:
+                    event[t, j] = WATCH
+                    direction[t, j] = UP if watch_up else DOWN
+                    trigger[t, j] = "cusum"
+
+            usable[t] = ok & ~ep_open
+            dev_ok[t] = ~np.isnan(dev[t]) & ~ep_open & (episode[t] == None)  # noqa: E711
+            out["baseline"][t] = baseline
+            out["deviation"][t] = d
+            out["sigma"][t] = np.where(ok, sigma, np.nan)
+            out["z"][t] = z
+            out["cusum_up"][t] = np.where(ok, c_up, np.nan)
+            out["cusum_down"][t] = np.where(ok, c_down, np.nan)
+
+        frame = pd.DataFrame({
+            "as_of": np.repeat(self.days.values, S),
+            "series": np.tile(np.asarray(self.series, dtype=object), T),
+            "score": self.v.reshape(-1),
+            "coverage": np.nan,
+            **{name: arr.reshape(-1) for name, arr in out.items()},
+            "min_effect": np.tile(self.delta, T),
+            "event": event.reshape(-1),
+            "direction": direction.reshape(-1),
+            "trigger": trigger.reshape(-1),
+            "reason": reason.reshape(-1),
+            "episode": episode.reshape(-1),
+            "episode_start": episode_start.reshape(-1),
+            "episode_baseline": episode_baseline.reshape(-1),
+            "episode_direction": episode_direction.reshape(-1),
+        })
+        return frame[list(OUTPUT_COLUMNS)]
+
+    @staticmethod
+    def _close_episode(j, ep_open, ep_start, ep_base, ep_dir, ep_return) -> None:
+        ep_open[j] = False
+        ep_return[j] = 0
+
+    @staticmethod
+    def _usable_since(t: int, usable: np.ndarray, start: np.ndarray) -> np.ndarray:
+        rows = np.arange(t)
+        return (usable[:t] & (rows[:, None] >= start[None, :])).sum(axis=0)
+
+    def _baseline(self, t: int, usable: np.ndarray, start: np.ndarray, near: int, far: int):
+        S = usable.shape[1]
+        lo, hi = max(0, t - far), max(0, t - near + 1)
+        rows = np.arange(lo, hi)
+        mask = usable[lo:hi] & (rows[:, None] >= start[None, :])
+        base, n = _masked_median(self.v[lo:hi], mask)
+        for j in range(S):
+            if self.seasonal[j]:
+                idx = np.array([p for q in range(1, 5) for o in range(-3, 4)
+                                if (p := self.position.get((self.quarter[t] - q, self.quarter_day[t] + o))) is not None],
+                               dtype=int)
+            elif t - near < start[j]:
+                # Just after a re-base the lagged window is empty: the new level itself is the normal.
+                idx = np.arange(start[j], t)
+            else:
+                continue
+            idx = idx[(idx >= start[j]) & (idx < t)]
+            keep = idx[usable[idx, j]]
+            n[j] = len(keep)
+            base[j] = float(np.median(self.v[keep, j])) if len(keep) else np.nan
+        return base, n
+
+    def _sigma(self, t: int, dev: np.ndarray, dev_ok: np.ndarray, start: np.ndarray,
+               last_sigma: np.ndarray) -> np.ndarray:
+        s = self.s
+        lo = max(0, t - s.scale_window_days)
+        sigma, n = _masked_mad(dev[lo:t], dev_ok[lo:t])
+        sigma = np.where(n >= s.min_scale_days, sigma, last_sigma)
+        missing = np.isnan(sigma)
+        if missing.any():
+            # Until the deviations themselves are known, the scores' own spread is the best guess of normal variation.
+            rows = np.arange(lo, t)
+            hist_sigma, hist_n = _masked_mad(self.v[lo:t], (rows[:, None] >= start[None, :]) & ~np.isnan(self.v[lo:t]))
+            sigma = np.where(missing & (hist_n >= s.min_scale_days), hist_sigma, sigma)
+        sigma = np.maximum(np.nan_to_num(sigma, nan=s.sigma_floor_points), s.sigma_floor_points)
+        last_sigma[:] = sigma
+        return sigma, n
+
+
+def _masked_median(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column-wise median of the values where `mask` holds (NaN for an empty column), and the counts."""
+    n = mask.sum(axis=0)
+    if values.shape[0] == 0:
+        return np.full(values.shape[1], np.nan), n
+    data = np.where(mask, values, np.nan)
+    with np.errstate(all="ignore"):
+        import warnings
+
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return np.nanmedian(data, axis=0), n
+
+
+def _masked_mad(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Column-wise 1.4826 * median absolute deviation where `mask` holds, and the counts."""
+    med, n = _masked_median(values, mask)
+    mad, _ = _masked_median(np.abs(values - med[None, :]), mask)
+    return MAD_TO_SIGMA * mad, n
+
+
+def onset(days: pd.DatetimeIndex, values: np.ndarray, *, min_segment: int = 2) -> pd.Timestamp | None:
+    """The most likely start of a level shift within `values` (a least-squares split into two constant segments,
+    the l2 cost of PELT with one change point). None when there are too few values."""
+    x = np.asarray(values, dtype=float)
+    keep = ~np.isnan(x)
+    x, days = x[keep], days[keep]
+    n = len(x)
+    if n < 2 * min_segment:
+        return None
+    c1 = np.cumsum(x)
+    c2 = np.cumsum(x * x)
+    best, best_i = math.inf, None
+    for i in range(min_segment, n - min_segment + 1):
+        left = c2[i - 1] - c1[i - 1] ** 2 / i
+        right_sum = c1[-1] - c1[i - 1]
+        right = (c2[-1] - c2[i - 1]) - right_sum ** 2 / (n - i)
+        if left + right < best:
+            best, best_i = left + right, i
+    return None if best_i is None else pd.Timestamp(days[best_i])
+
+
+def explain_change(before: Mapping[str, float], after: Mapping[str, float],
+                   weights: Mapping[str, float]) -> tuple[dict[str, float], float]:
+    """Split the change of a weighted-mean score between two days into each signal's contribution and the effect of
+    coverage (signals appearing or disappearing), in points; the parts add up to the change exactly.
+
+    `before` / `after`: {signal: score} of the signals present on each day; `weights`: {signal: weight}.
+    """
+    w_b = sum(weights[s] for s in before)
+    w_a = sum(weights[s] for s in after)
+    if w_b <= 0 or w_a <= 0:
+        return {}, 0.0
+    s_b = sum(weights[s] * v for s, v in before.items()) / w_b
+    s_a = sum(weights[s] * v for s, v in after.items()) / w_a
+    both = [s for s in after if s in before]
+    parts = {s: weights[s] * (after[s] - before[s]) / w_a for s in both}
+    coverage = (s_a - s_b) - sum(parts.values())
+    return parts, coverage

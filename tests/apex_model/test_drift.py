@@ -1,0 +1,162 @@
+"""The detector on synthetic series with known answers: a step, a slow slide, a spike, noise only, quarter-end."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from apex_model.drift import ALERT, DATA_QUALITY, LEARNING, DriftSettings, Rebase, detect, explain_change, onset
+
+DAYS = pd.date_range("2025-01-01", periods=400, freq="D")
+
+
+def ar_noise(seed: int, sd: float = 1.5, phi: float = 0.9, n: int = len(DAYS)) -> np.ndarray:
+    """Autocorrelated noise like a rolling-window score's (AR(1), stationary standard deviation `sd`)."""
+    rng = np.random.default_rng(seed)
+    e = rng.normal(0, sd * np.sqrt(1 - phi ** 2), n)
+    x = np.zeros(n)
+    for i in range(1, n):
+        x[i] = phi * x[i - 1] + e[i]
+    return x
+
+
+def run(values: np.ndarray, settings: DriftSettings | None = None, **kwargs) -> pd.DataFrame:
+    return detect(pd.DataFrame({"D4": values}, index=DAYS), settings, **kwargs)
+
+
+def alarm_days(result: pd.DataFrame) -> list[pd.Timestamp]:
+    opened = result[(result["event"] == ALERT) & (result["episode"] == "open")
+                    & (pd.to_datetime(result["episode_start"]) == result["as_of"])]
+    return list(opened["as_of"])
+
+
+@pytest.mark.parametrize("seed", range(8))
+def test_noise_only_raises_nothing(seed) -> None:
+    result = run(60 + ar_noise(seed))
+    assert alarm_days(result) == []
+    # Learning first: 56 usable days before anything is evaluated.
+    assert (result["event"].iloc[:56] == LEARNING).all()
+
+
+def test_step_down_is_found_within_days_in_the_right_direction() -> None:
+    values = 60 + ar_noise(1)
+    values[250:] -= 12
+    result = run(values)
+    days = alarm_days(result)
+    assert len(days) == 1
+    assert DAYS[250] <= days[0] <= DAYS[250 + 3]
+    row = result[result["as_of"] == days[0]].iloc[0]
+    assert row["direction"] == "down" and row["deviation"] <= -8
+    assert row["baseline"] == pytest.approx(60, abs=2)
+
+
+def test_step_smaller_than_the_minimum_effect_is_not_told() -> None:
+    values = 60 + ar_noise(2, sd=1.0)
+    values[250:] -= 5
+    assert alarm_days(run(values)) == []
+    # ... unless the organisation says 4 points matter for this dimension.
+    assert len(alarm_days(run(values, DriftSettings(min_effect_by_series={"D4": 4})))) == 1
+
+
+def test_slow_slide_is_found_once_it_adds_up() -> None:
+    values = 60 + ar_noise(3, sd=1.0)
+    values[200:320] -= np.linspace(0, 15, 120)       # 15 points over four months
+    values[320:] -= 15
+    days = alarm_days(run(values))
+    assert len(days) == 1
+    # The score had slid 8 points (the minimum effect) by day 264; the alarm comes soon after, not months later.
+    assert DAYS[255] <= days[0] <= DAYS[264 + 21]
+
+
+def test_one_day_spike_is_ignored_but_a_two_day_shock_is_not() -> None:
+    values = 60 + ar_noise(4, sd=0.8)
+    spiked = values.copy()
+    spiked[300] -= 25
+    assert alarm_days(run(spiked)) == []
+    shocked = values.copy()
+    shocked[300:302] -= 25
+    result = run(shocked)
+    days = alarm_days(result)
+    assert days == [DAYS[301]]
+    assert result.loc[result["as_of"] == DAYS[301], "trigger"].iloc[0] in ("shock", "cusum")
+
+
+def test_alarm_episode_resolves_when_the_score_returns() -> None:
+    values = 60 + ar_noise(5, sd=0.8)
+    values[250:280] += 14
+    result = run(values)
+    assert len(alarm_days(result)) == 1
+    returned = result[result["episode"] == "returned"]
+    assert len(returned) == 1 and DAYS[280] <= returned["as_of"].iloc[0] <= DAYS[286]
+
+
+def test_quarter_end_pattern_is_quiet_when_compared_with_the_same_days_of_earlier_quarters() -> None:
+    days = pd.date_range("2024-01-01", periods=640, freq="D")
+    quarter_day = np.array([(d - d.to_period("Q").start_time).days for d in days])
+    pattern = np.where(quarter_day >= 75, -11.0, 0.0)          # the last two weeks of every quarter dip 11 points
+    values = 60 + pattern + ar_noise(6, sd=0.8, n=len(days))
+    frame = pd.DataFrame({"D6": values}, index=days)
+    naive = detect(frame, DriftSettings())
+    seasonal = detect(frame, DriftSettings(quarter_seasonal=("D6",), learning_days=300))
+    after_year = lambda r: [d for d in alarm_days(r) if d >= days[400]]  # noqa: E731
+    assert len(after_year(naive)) >= 1
+    assert after_year(seasonal) == []
+
+
+def test_low_coverage_is_a_data_quality_event_not_an_alert() -> None:
+    values = 60 + ar_noise(7, sd=0.8)
+    values[250:] -= 15
+    gates = pd.DataFrame({"D4": [None] * len(DAYS)}, index=DAYS, dtype=object)
+    gates.iloc[250:, 0] = "coverage 55% below 70%"
+    result = run(values, gate_reasons=gates)
+    assert alarm_days(result) == []
+    gated = result[result["as_of"] >= DAYS[250]]
+    assert (gated["event"] == DATA_QUALITY).all() and gated["reason"].str.contains("coverage 55%").all()
+
+
+def test_new_normal_rebases_and_ends_the_episode() -> None:
+    values = 60 + ar_noise(8, sd=0.8)
+    values[250:] -= 14
+    before = run(values)
+    assert len(alarm_days(before)) == 1
+    after = run(values, rebases=[Rebase("D4", DAYS[260].date())])
+    assert after.loc[after["as_of"] == DAYS[260], "episode"].iloc[0] == "rebased"
+    later = after[after["as_of"] > DAYS[262]]
+    assert later["baseline"].dropna().between(44, 48).all()
+    assert alarm_days(after) == alarm_days(before)
+
+
+def test_a_day_alone_equals_that_day_inside_a_longer_run() -> None:
+    values = 60 + ar_noise(9)
+    values[250:] -= 12
+    full = run(values)
+    cut = detect(pd.DataFrame({"D4": values[:300]}, index=DAYS[:300]))
+    pd.testing.assert_frame_equal(full[full["as_of"] <= DAYS[299]].reset_index(drop=True), cut)
+
+
+def test_onset_finds_the_start_of_a_shift() -> None:
+    days = pd.date_range("2025-01-01", periods=120)
+    values = np.r_[np.full(70, 50.0), np.full(50, 40.0)] + ar_noise(10, sd=0.5, n=120)
+    assert onset(days, values) == days[70]
+
+
+def test_explain_change_adds_up_to_the_change() -> None:
+    weights = {"a": 1.0, "b": 1.0, "c": 2.0}
+    before = {"a": 60.0, "b": 40.0, "c": 50.0}        # score 50
+    after = {"a": 30.0, "c": 50.0}                    # b went missing; score (30 + 100) / 3 = 43.33
+    parts, coverage = explain_change(before, after, weights)
+    assert parts == pytest.approx({"a": -10.0, "c": 0.0})
+    assert sum(parts.values()) + coverage == pytest.approx(130 / 3 - 50)
+
+
+def test_settings_reject_unknown_series_and_bad_windows() -> None:
+    with pytest.raises(ValueError, match="unknown series 'D9'"):
+        DriftSettings(min_effect_by_series={"D9": 5})
+    with pytest.raises(ValueError, match="baseline_lag_days"):
+        DriftSettings(baseline_lag_days=(63, 29))
+    assert DriftSettings(min_effect_by_series={"D4": 10}).min_effect("D4") == 10
+    assert DriftSettings().min_effect("D1") == 8
+    assert date(2025, 1, 1)  # keeps the import honest
