@@ -107,7 +107,8 @@ def overall_scores(model: ApexModel, dimensions: pd.DataFrame, weights: pd.DataF
         w_known = np.where(np.isnan(score), 0.0, w)
         arithmetic = np.where(w_known.sum(axis=1) > 0,
                               np.nansum(score * w_known, axis=1) / w_known.sum(axis=1), np.nan)
-    effective_coverage = (w * coverage).sum(axis=1) / w.sum(axis=1)
+    # Clipped: a weighted mean of ones can come out as 1.0000000000000002, which the output contract rejects.
+    effective_coverage = np.clip((w * coverage).sum(axis=1) / w.sum(axis=1), 0.0, 1.0)
     ok = (effective_coverage >= model.coverage.min_overall - _EPSILON) & ~np.isnan(known_geo)
 
     filled = np.where(np.isnan(score), np.inf, score)

@@ -12,8 +12,14 @@ from dataclasses import dataclass
 import sqlglot
 from sqlglot import exp
 
+from pathlib import Path
+
+from pydantic import ValidationError
+
+from apex_model.errors import from_validation_error
+from apex_model.model import read_yaml
 from dbt_like_sql.macros import EXPECTED_FORMAT, RAW_PREFIX
-from dbt_like_sql.project import Model, Relationship
+from dbt_like_sql.project import PROJECT_DIR, Model, ModelSpec, Relationship
 
 ROW_KINDS = ("not_null", "not_blank", "accepted_values", "accepted_range", "expression", "parseable")
 
@@ -101,7 +107,7 @@ def _range_text(low, high) -> str:
     return f"below {_bound(low)}" if low is not None else f"above {_bound(high)}"
 
 
-def rules(model: Model) -> list[Rule]:
+def rules(model: "Model | DeclaredTable") -> list[Rule]:
     """Every rule of a model: declared column and model tests, the grain, and one parseable rule per safe cast."""
     spec = model.spec
     out: list[Rule] = []
@@ -111,7 +117,7 @@ def rules(model: Model) -> list[Rule]:
                         f"{', '.join(grain)} is not unique"))
     for col in spec.columns:
         declared = {t.kind for t in col.tests}
-        if spec.materialized == "table" and col.name in spec.grain and "not_null" not in declared:
+        if spec.materialized == "table" and col.name in spec.grain and not declared & {"not_null", "not_blank"}:
             out.append(Rule(model.name, f"{col.name}_not_null", "not_null", "error", (col.name,),
                             f"{col.name} is missing"))
         for test in col.tests:
@@ -129,6 +135,7 @@ def rules(model: Model) -> list[Rule]:
     for column, cast_type in model.safe_casts.items():
         out.append(Rule(model.name, f"{column}_parseable", "parseable", "quarantine", (column,),
                         f"{column} is not {EXPECTED_FORMAT[cast_type]}", cast_type=cast_type))
+    out.extend(getattr(model, "extra_rules", ()))
     for test in spec.tests:
         if test.relationship is not None:
             rel = test.relationship
@@ -152,3 +159,52 @@ def quarantine_rules(model: Model) -> list[Rule]:
 def test_rules(model: Model) -> list[Rule]:
     """The rules a build tests after the refresh: error (blocking) and warn."""
     return [r for r in rules(model) if r.severity in ("error", "warn")]
+
+
+TABLE_CONTRACTS_DIR = PROJECT_DIR / "table_contracts"
+OUTPUT_TABLES = ("apex_signal_values", "apex_dimension_scores", "apex_ecosystem_health", "apex_data_quality_status")
+
+
+class DeclaredTable:
+    """A table the Python side writes (raw landing, output contract) with its contract declared in YAML
+    (`table_contracts/`), in the same format as a SQL model's, so the same rules and checks apply."""
+
+    safe_casts: dict[str, str] = {}
+    origin = None
+
+    def __init__(self, path: Path, name: str | None = None, layer: str = "output",
+                 extra_rules: tuple[Rule, ...] = ()) -> None:
+        data = read_yaml(path)
+        if name is not None:
+            data = {**data, "name": name}
+        try:
+            self.spec = ModelSpec.model_validate(data)
+        except ValidationError as err:
+            raise from_validation_error(path, err, data) from None
+        self.path = path
+        self.name = self.spec.name
+        self.layer = layer
+        self.extra_rules = extra_rules
+
+    @property
+    def column_names(self) -> list[str]:
+        return [c.name for c in self.spec.columns]
+
+    def __repr__(self) -> str:
+        return f"DeclaredTable({self.layer}/{self.name})"
+
+
+def raw_contract(source: str, streams: tuple[str, ...]) -> DeclaredTable:
+    """The contract of `raw_<source>`; `streams` are the source's streams some staging model reads."""
+    name = f"raw_{source}"
+    extra = (Rule(name, "stream_staged", "accepted_values", "warn", ("stream",),
+                  f"stream is not one of the streams a staging model reads for {source} "
+                  f"({', '.join(streams) or 'none'}), so its versions are landed but never used",
+                  values=tuple(streams)),) if streams else ()
+    return DeclaredTable(TABLE_CONTRACTS_DIR / "raw.yml", name=name, layer="raw", extra_rules=extra)
+
+
+def output_contract(name: str) -> DeclaredTable:
+    if name not in OUTPUT_TABLES:
+        raise ValueError(f"no declared contract for {name!r}; output tables: {', '.join(OUTPUT_TABLES)}")
+    return DeclaredTable(TABLE_CONTRACTS_DIR / f"{name}.yml")

@@ -144,13 +144,15 @@ class Origin(_Strict):
 class Freshness(_Strict):
     """A stream is stale on day D when its newest record version is older than
     max(min_days, multiplier x the longest gap between record days in the `history_days` before D), or older than
-    `max_days` when set. Streams with fewer than `min_history_days` active days are not judged."""
+    `max_days` when set. The gap rule judges a stream once it has a full `history_days` behind it with at least
+    `min_history_days` days with records in that window (a rarer stream can only be judged by `max_days`).
+    The defaults flag no day of clean sandbox data over 20 months for nine profiles (early stage to growth)."""
 
-    multiplier: float = Field(default=2.0, ge=1.0)
+    multiplier: float = Field(default=2.5, ge=1.0)
     min_days: int = Field(default=3, ge=1)
     max_days: int | None = Field(default=None, ge=1)
     history_days: int = Field(default=365, ge=28)
-    min_history_days: int = Field(default=8, ge=2)
+    min_history_days: int = Field(default=20, ge=2)
 
 
 class Volume(_Strict):
@@ -167,11 +169,15 @@ class Volume(_Strict):
 
 
 class Quality(_Strict):
-    """Stream-level data-quality limits of a staging model (defaults apply when the YAML has no `quality`)."""
+    """Stream-level data-quality limits of a staging model (defaults apply when the YAML has no `quality`).
+
+    More than `max_quarantine_share` of the stream's records held back in quarantine (once at least
+    `min_quarantined` are) means the source is broken rather than a few records: a blocking failure."""
 
     freshness: Freshness = Freshness()
     volume: Volume = Volume()
     max_quarantine_share: float = Field(default=0.1, gt=0, le=1)
+    min_quarantined: int = Field(default=10, ge=1)
 
 
 class ModelSpec(_Strict):

@@ -68,7 +68,7 @@ def view_filter(model: Model, select_sql: str, conn_dialect: str) -> str:
     wrapped = (f"select * from __model__ as m where not exists (select 1 from quarantined_records q "
                f"where q.org_id = m.org_id and q.model = '{model.name}' and q.record_key = {key_expression(model)} "
                f"and q.released_at is null)")
-    sql = _in_dialect(wrapped, conn_dialect)
+    sql = to_dialect(wrapped, conn_dialect)
     return sql.replace("__model__", f"({select_sql})", 1)
 
 
@@ -76,7 +76,7 @@ _BIND = re.compile(r"(?<![:\w]):([a-z_][a-z0-9_]*)")
 _BOUND = re.compile(r"'__bind_([a-z0-9_]+)__'")
 
 
-def _in_dialect(sql: str, conn_dialect: str) -> str:
+def to_dialect(sql: str, conn_dialect: str) -> str:
     """PostgreSQL-dialect SQL (macros allowed, e.g. in rule expressions) for the warehouse's dialect.
 
     Bound parameters (`:org_id`) pass through as SQLAlchemy `text()` parameters, whatever sqlglot would make of them.
@@ -131,7 +131,7 @@ def judge(conn: sa.Connection, model: Model, org_id: str) -> Detection:
             f"from flagged f left join last_good g on g.source_id = f.source_id "
             f"where f.n_failed > 0 and (g.good_at is null or f.source_updated_at >= g.good_at)"
         )
-        sql = _in_dialect(sql, d).replace("__audit__", f"({model.sql_for(d, audit=True)})", 1)
+        sql = to_dialect(sql, d).replace("__audit__", f"({model.sql_for(d, audit=True)})", 1)
     else:
         first_key = [k for k in model.spec.grain if k != "org_id"][0]
         updated = "m.source_updated_at" if "source_updated_at" in model.column_names else "null"
@@ -139,7 +139,7 @@ def judge(conn: sa.Connection, model: Model, org_id: str) -> Detection:
                f"cast(m.\"{first_key}\" as text) as source_id, {updated} as source_updated_at, {_flags(rules)} "
                f"from \"{model.name}\" m where m.org_id = :org_id and ("
                + " or ".join(f"({r.predicate('m')})" for r in rules) + ")")
-        sql = _in_dialect(sql, d)
+        sql = to_dialect(sql, d)
     frame = pd.read_sql(sa.text(sql), conn, params={"org_id": org_id})
     if frame.empty:
         return Detection(model.name, _empty())
@@ -212,7 +212,7 @@ def record(conn: sa.Connection, org_id: str, detection: Detection, now: datetime
 
 def remove_from_table(conn: sa.Connection, model: Model, org_id: str) -> int:
     """Delete a table's rows that are held in quarantine (after `record`); returns how many were removed."""
-    key = _in_dialect(key_expression(model, alias=None), dialect(conn))
+    key = to_dialect(key_expression(model, alias=None), dialect(conn))
     result = conn.execute(sa.text(
         f'delete from "{model.name}" where org_id = :org_id and {key} in (select record_key from quarantined_records '
         f"where org_id = :org_id and model = :model and released_at is null)"), {"org_id": org_id, "model": model.name})

@@ -262,7 +262,7 @@ def failing_rows_sql(model: Model, rule: Rule, conn_dialect: str) -> str:
                f"having count(*) > 1")
     else:
         sql = f'select {grain} from "{model.name}" m where m.org_id = :org_id and {rule.predicate("m")}'
-    return quarantine._in_dialect(sql, conn_dialect)
+    return quarantine.to_dialect(sql, conn_dialect)
 
 
 def run_tests(engine: sa.Engine, model: Model, org_id: str, project: Project | None = None) -> list[TestResult]:

@@ -122,4 +122,4 @@ def ensure_tables(engine: sa.Engine) -> None:
     metadata.create_all(engine, checkfirst=True)
 
 import dbt_like_sql.drift_schema  # noqa: E402,F401  (drift and alert tables on the same metadata)
-from dbt_like_sql import quarantine  # noqa: E402,F401  (quarantined_records on the shared metadata)
+from dbt_like_sql import quality_tables, quarantine  # noqa: E402,F401  (their tables join the shared metadata)

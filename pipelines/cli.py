@@ -209,14 +209,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     for org in deployment.organisations:
         print(summary(engine, model, org, end))
         print()
+    from pipelines.quality_cli import demo_section
+
+    print(demo_section(engine, model, deployment, end))
+    print()
     print(alerts_summary(engine, model, deployment))
     print(f"  The demo's loopback webhook receiver verified and received {len(received)} signed digest(s).")
     receiver.shutdown()
     print()
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else redact_url(url)
     print(f"Warehouse: {path}")
-    print("  tables: apex_signal_values, apex_dimension_scores, apex_ecosystem_health, apex_drift_events, apex_alerts, "
-          "apex_alert_notifications (see README, 'Output tables')")
+    print("  tables: apex_signal_values, apex_dimension_scores, apex_ecosystem_health, apex_data_quality_status, "
+          "quarantined_records, apex_drift_events, apex_alerts, apex_alert_notifications (see README, 'Output tables' "
+          "and 'Data quality')")
     print(f"Dagster UI on the same assets and runs: make ui   (then open http://127.0.0.1:3000)")
     print(f"Done in {time.perf_counter() - started:.0f} s.")
     engine.dispose()

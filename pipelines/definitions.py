@@ -8,6 +8,7 @@ from pipelines.assets.canonical import canonical_tables
 from pipelines.assets.drift import apex_alert_deliveries, apex_drift_events
 from pipelines.assets.raw import raw_sandbox
 from pipelines.assets.scores import apex_dimension_scores, apex_ecosystem_health, apex_signal_values
+from pipelines.checks import canonical_quality_checks, output_checks, raw_checks
 from pipelines.jobs import apex_daily_job
 from pipelines.resources import ApexConfigResource, WarehouseResource
 from pipelines.failure_alerts import apex_run_failure_alert
@@ -16,6 +17,13 @@ from pipelines.schedules import apex_daily_schedule, organisation_registry
 defs = Definitions(
     assets=[raw_sandbox, canonical_tables, apex_signal_values, apex_dimension_scores, apex_ecosystem_health,
             apex_drift_events, apex_alert_deliveries],
+    asset_checks=[
+        raw_checks(raw_sandbox.key, "sandbox"),
+        canonical_quality_checks,
+        output_checks(apex_signal_values.key, "apex_signal_values"),
+        output_checks(apex_dimension_scores.key, "apex_dimension_scores"),
+        output_checks(apex_ecosystem_health.key, "apex_ecosystem_health"),
+    ],
     jobs=[apex_daily_job],
     schedules=[apex_daily_schedule],
     sensors=[organisation_registry, apex_run_failure_alert],

@@ -20,6 +20,7 @@ from apex_model.maturity import history_days
 from apex_model.model import ApexModel
 from apex_model.stages import StageMix, stage_mix
 from connectors import sandbox_source
+from data_quality import status as dq_status
 from dbt_like_sql import landing
 from dbt_like_sql.runner import BuildResult, build, read_table
 from dbt_like_sql.schema import apex_dimension_scores, apex_ecosystem_health, apex_signal_values, ensure_tables
@@ -67,9 +68,24 @@ def ingest(engine: sa.Engine, org: Organisation, until: date) -> list[IngestResu
     return results
 
 
-def build_canonical(engine: sa.Engine, org_id: str) -> BuildResult:
-    """Refresh the organisation's canonical tables from raw and run their declared tests."""
-    return build(engine, org_id)
+def build_canonical(engine: sa.Engine, org_id: str, dates=None) -> BuildResult:
+    """Refresh the organisation's canonical tables from raw, holding back what breaks a row-level contract.
+
+    The declared contracts are judged by the canonical checks (`pipelines/checks.py`), which also write the
+    data-quality status of `dates`; the status of those days computed from the tables before this rebuild is cleared.
+    """
+    ensure_tables(engine)
+    if dates is not None and len(dates):
+        dq_status.clear(engine, org_id, dates)
+    return build(engine, org_id, tests=False)
+
+
+def scorable_dates(engine: sa.Engine, model: ApexModel, org_id: str, dates) -> tuple[pd.DatetimeIndex,
+                                                                                      pd.DatetimeIndex]:
+    """(days to score, days held back by a blocking data-quality failure in the status written this run)."""
+    dates = as_dates(dates)
+    held = dq_status.held_back_days(engine, org_id, dates, model.version)
+    return dates.difference(held), held
 
 
 def first_record_day(engine: sa.Engine, org_id: str) -> pd.Timestamp | None:
@@ -113,7 +129,7 @@ def compute_signal_layer(engine: sa.Engine, model: ApexModel, org: Organisation,
     """Every signal's value, n, status and score for each date; replaces those rows in apex_signal_values."""
     dates = as_dates(dates)
     ctx = _context(engine, org, dates)
-    values = compute_signals(ctx)
+    values = dq_status.with_stale_inputs(compute_signals(ctx), dq_status.read(engine, org.id, dates, model.version))
     scored = score_signals(model, values, _mix(model, org, ctx))
     out = scored.assign(org_id=org.id, model_version=model.version, computed_at=_now())
     out["as_of"] = out["as_of"].dt.date

@@ -95,3 +95,44 @@ def register(sub) -> None:
     replay.add_argument("--start", help="first day to rescore (default: --end)")
     replay.add_argument("--end", help="last day to rescore (default: yesterday)")
     replay.set_defaults(func=cmd_replay)
+
+
+def demo_section(engine, model, deployment, day: date) -> str:
+    """The demo's short data-quality section: per organisation its sources, rows, rows held back by rule, and the
+    status of the last day."""
+    import sqlalchemy as sa
+
+    from data_quality import status as dq_status
+    from dbt_like_sql import quarantine
+    from dbt_like_sql.project import default_project
+    from dbt_like_sql.schema import raw_table
+
+    project = default_project()
+    lines = ["Data quality (README, 'Data quality'): sources, rows, rows held back in quarantine by rule"]
+    held = quarantine.summary(engine)
+    for org in deployment.organisations:
+        with engine.connect() as conn:
+            for source in sorted({s.type for s in org.sources}):
+                raw = raw_table(source)
+                streams, versions = conn.execute(
+                    sa.select(sa.func.count(sa.distinct(raw.c.stream)), sa.func.count())
+                    .where(raw.c.org_id == org.id)).one()
+                lines.append(f"  {org.id}: {source}, {streams} streams, {versions:,} raw record versions")
+            canonical = sum(conn.execute(sa.text(f'select count(*) from "{m.name}" where org_id = :org'),
+                                         {"org": org.id}).scalar_one() for m in project.marts)
+        mine = held[held["org_id"] == org.id]
+        lines.append(f"    canonical rows: {canonical:,}; held back in quarantine: {int(mine['rows'].sum()):,}")
+        for row in mine.itertuples(index=False):
+            lines.append(f"      {row.model} · {row.rule}: {row.rows} ({row.reason})")
+        status = dq_status.read(engine, org.id, [day], model.version)
+        if status.empty:
+            lines.append(f"    {day}: no data-quality status (the checks did not run)")
+            continue
+        counts = status["status"].value_counts()
+        summary = ", ".join(f"{counts.get(s, 0)} {s}" for s in ("ok", "degraded", "failed"))
+        stale = sorted({src["stream"] for srcs in status["sources"] for src in srcs if not src["fresh"]})
+        lines.append(f"    {day}: dimensions {summary}; all inputs fresh" if not stale else
+                     f"    {day}: dimensions {summary}; not fresh: {', '.join(stale)}")
+        for row in status[status["status"] != "ok"].itertuples(index=False):
+            lines.append(f"      {row.dimension} {row.status}: {row.reason[:160]}")
+    return "\n".join(lines)

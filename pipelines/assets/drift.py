@@ -6,7 +6,7 @@ from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Asset
 
 from pipelines import drift
 from pipelines.assets.common import organisations_in_run, window_text
-from pipelines.assets.scores import apex_ecosystem_health
+from pipelines.assets.scores import apex_ecosystem_health, scorable_days
 from pipelines.partitions import DAY_BY_ORG, SINGLE_RUN
 from pipelines.resources import ApexConfigResource, WarehouseResource
 
@@ -27,6 +27,9 @@ def apex_drift_events(context: AssetExecutionContext, warehouse: WarehouseResour
     events: dict[str, int] = {"alert": 0, "watch": 0, "data_quality": 0, "learning": 0}
     open_alerts, queued, lines = 0, 0, []
     for org, dates in organisations_in_run(context, deployment):
+        dates = scorable_days(context, engine, model, org, dates)   # days held back by data quality have no scores
+        if not len(dates):
+            continue
         result = drift.run_drift(engine, model, deployment, org, dates)
         counts = result.findings["event"].value_counts()
         for key in events:

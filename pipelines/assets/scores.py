@@ -13,6 +13,19 @@ from pipelines.partitions import DAY_BY_ORG, SINGLE_RUN, partition_key
 from pipelines.resources import ApexConfigResource, WarehouseResource
 
 
+def scorable_days(context: AssetExecutionContext, engine, model, org, dates):
+    """The run's days of this organisation that are not held back by a blocking data-quality failure; the held ones
+    get a note on their partition (see pipelines/checks.py for why a backfill gates per partition)."""
+    dates, held = layers.scorable_dates(engine, model, org.id, dates)
+    for day in held:
+        context.add_asset_metadata({"held_back": "not scored: a blocking data-quality check failed on an input "
+                                                 "(see apex_data_quality_status)"},
+                                   partition_key=partition_key(day.strftime("%Y-%m-%d"), org.id))
+    if len(held):
+        context.log.warning(f"{org.id}: {len(held)} day(s) held back by a failed blocking data-quality check")
+    return dates
+
+
 @asset(key=["signals", "apex_signal_values"], deps=[canonical_tables], group_name="scores",
        partitions_def=DAY_BY_ORG, backfill_policy=SINGLE_RUN, kinds={"python"})
 def apex_signal_values(context: AssetExecutionContext, warehouse: WarehouseResource,
@@ -26,6 +39,9 @@ def apex_signal_values(context: AssetExecutionContext, warehouse: WarehouseResou
     present = 0
     for org, dates in organisations_in_run(context, deployment):
         layers.check_dates(org, dates, layers.first_record_day(engine, org.id))
+        dates = scorable_days(context, engine, model, org, dates)
+        if not len(dates):
+            continue
         scored = layers.compute_signal_layer(engine, model, org, dates)
         total += len(scored)
         present += int(scored["status"].eq("present").sum())
@@ -45,7 +61,9 @@ def apex_dimension_scores(context: AssetExecutionContext, warehouse: WarehouseRe
     engine = warehouse.engine()
     rows = 0
     for org, dates in organisations_in_run(context, deployment):
-        rows += len(layers.compute_dimension_layer(engine, model, org, dates))
+        dates = scorable_days(context, engine, model, org, dates)
+        if len(dates):
+            rows += len(layers.compute_dimension_layer(engine, model, org, dates))
     return MaterializeResult(metadata={"rows": rows, "model_version": model.version})
 
 
@@ -65,6 +83,9 @@ def apex_ecosystem_health(context: AssetExecutionContext, warehouse: WarehouseRe
     deployment = apex_config.deployment()
     engine = warehouse.engine()
     for org, dates in organisations_in_run(context, deployment):
+        dates = scorable_days(context, engine, model, org, dates)
+        if not len(dates):
+            continue
         health = layers.compute_health_layer(engine, model, org, dates)
         dims = layers.stored_dimension_scores(engine, model, org.id, dates)
         for row in health.itertuples(index=False):

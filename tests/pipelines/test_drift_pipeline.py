@@ -4,7 +4,7 @@ run-failure message."""
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 import numpy as np
 import pandas as pd
@@ -212,14 +212,15 @@ def test_new_normal_resolves_the_alert_and_stops_the_reminders(engine, hook_env)
 
 def test_data_quality_table_holds_back_alerts_when_it_exists(engine) -> None:
     store_scores(engine)
-    meta = sa.MetaData()
-    dq = sa.Table("apex_data_quality_status", meta, sa.Column("org_id", sa.String(64)), sa.Column("as_of", sa.Date()),
-                  sa.Column("dimension", sa.String(8)), sa.Column("status", sa.String(12)),
-                  sa.Column("fresh", sa.Boolean()), sa.Column("reason", sa.Text()))
-    meta.create_all(engine)
+    from dbt_like_sql.quality_tables import apex_data_quality_status as dq
+    from dbt_like_sql.schema import ensure_tables
+
+    ensure_tables(engine)
     with engine.begin() as conn:
         conn.execute(sa.insert(dq), [{"org_id": "acme", "as_of": d.date(), "dimension": "D4", "status": "failed",
-                                      "fresh": True, "reason": "certifications: 40% of rows quarantined"}
+                                      "fresh": True, "reason": "certifications: 40% of rows quarantined",
+                                      "model_version": load_model().version, "held_back": True, "sources": [],
+                                      "checks": [], "stale_tables": [], "computed_at": datetime(2026, 7, 1)}
                                      for d in pd.date_range("2026-05-28", "2026-06-30")])
     dep = deployment()
     drift.run_drift(engine, load_model(), dep, dep.organisation("acme"), DAYS, today=date(2026, 7, 1))
