@@ -37,8 +37,9 @@ demo: install $(DAGSTER_HOME)/dagster.yaml
 postgres:
 	bash scripts/ensure_postgres.sh
 
+# PYTEST_ARGS narrows a run while developing, e.g. `make test PYTEST_ARGS="tests/signals -x"`.
 test: install postgres $(DAGSTER_HOME)/dagster.yaml
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ui: install $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/dagster dev -w workspace.yaml -h 127.0.0.1 -p 3000
