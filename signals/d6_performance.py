@@ -123,3 +123,214 @@ def scorecard_review_by_partner(ctx: SignalContext):
     acts = ctx.table("activities")
     reviews = acts[acts["activity_type"].eq("scorecard_review")]
     return ctx.partner_coverage(tl.event_coverage(reviews["partner_id"].to_numpy(), reviews["occurred_at"], 92))
+
+
+# --- the wider catalogue -------------------------------------------------------------------------------------------
+from signals import common  # noqa: E402
+
+
+def _attainment(ctx: SignalContext) -> tuple[np.ndarray, np.ndarray]:
+    """Per target period: (its attainment, its last day)."""
+    targets = ctx.table("partner_targets")
+    targets = targets[targets["target_amount_eur"].gt(0)]
+    won = common.partner_won(ctx)
+    achieved = common.amount_between(won, targets["partner_id"].to_numpy(), targets["period_start"],
+                                     targets["period_end"])
+    return achieved / targets["target_amount_eur"].to_numpy(float), tl.as_days(targets["period_end"])
+
+
+@signal(
+    id="d6_target_attainment", dimension="D6",
+    name_en="Partner target attainment", name_nl="Realisatie van partnertargets",
+    question="Do partners reach the targets we set together?",
+    definition="Median, over the partner target periods that ended in the 365 days up to the as-of date, of the "
+               "partner's won amount (sourced or influenced) closed in the period divided by its target.",
+    formula="median(sum(partner won amount_eur, closed in [period_start, period_end]) / target_amount_eur | "
+            "period_end in (D-365, D])",
+    unit="ratio", direction="higher", window_days=365,
+    attribution="per target period: deals the partner won as primary partner",
+    min_n=3, data_needed=("partner_targets", "opportunities"), level="ecosystem",
+    not_applicable="when no target period has ever ended by that date (no targets set)",
+    biases="Targets set low look good; a median over periods resists a few outliers.",
+    goalpost_reason="30% of target is targets nobody steers on; 100% is targets that are real and met.",
+)
+def target_attainment(ctx: SignalContext) -> SignalResult:
+    ratio, ended = _attainment(ctx)
+    return common.windowed_median(ctx, ended, ratio, 365,
+                                  not_applicable=~ctx.ever_before("partner_targets", "period_end"))
+
+
+@signal(
+    id="d6_targets_met_share", dimension="D6",
+    name_en="Partner targets met", name_nl="Behaalde partnertargets",
+    question="How many partners meet their target?",
+    definition="Share of the partner target periods that ended in the 365 days up to the as-of date in which the "
+               "partner's won amount reached the target.",
+    formula="count(attainment >= 1 | period_end in (D-365, D]) / count(period_end in (D-365, D])",
+    unit="share", direction="higher", window_days=365,
+    attribution="per target period",
+    min_n=3, data_needed=("partner_targets", "opportunities"), level="ecosystem",
+    not_applicable="when no target period has ever ended by that date",
+    biases="A threshold: 99% of target counts as missed.",
+    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
+)
+def targets_met_share(ctx: SignalContext) -> SignalResult:
+    ratio, ended = _attainment(ctx)
+    return common.windowed_share(ctx, ended, (ratio >= 1.0).astype(float), 365,
+                                 not_applicable=~ctx.ever_before("partner_targets", "period_end"))
+
+
+@signal(
+    id="d6_mdf_roi", dimension="D6",
+    name_en="Return on market development funds", name_nl="Rendement van marketingfondsen (MDF)",
+    question="What do the funds we give partners for marketing bring back?",
+    definition="Won amount of opportunities from MDF-funded campaigns closed in the 365 days up to the as-of date, "
+               "divided by the MDF paid out to partners in those 365 days.",
+    formula="sum(amount_eur | won, campaign funded by an approved MDF request, closed in (D-365, D]) / "
+            "sum(paid claim amount_eur | paid_on in (D-365, D])",
+    unit="ratio", direction="higher", window_days=365,
+    attribution="the campaign on the opportunity, funded by an approved MDF request",
+    min_n=3, data_needed=("mdf_requests", "mdf_claims", "opportunities"), level="ecosystem",
+    not_applicable="when the organisation has no MDF programme (no allocation ever made by that date)",
+    biases="Deals influenced by the campaign but not tagged with it are missed; payouts and wins fall in different "
+           "windows for long cycles.",
+    goalpost_reason="1:1 is funds that only pay for themselves; 12:1 is MDF that builds a channel (Channelscaler).",
+)
+def mdf_roi(ctx: SignalContext) -> SignalResult:
+    requests = ctx.table("mdf_requests")
+    funded = requests.loc[requests["status"].eq("approved"), "campaign_id"].dropna()
+    opps = ctx.table("opportunities")
+    won = opps[opps["status"].eq("won") & opps["campaign_id"].isin(funded)]
+    claims = ctx.table("mdf_claims")
+    paid = claims[claims["paid_on"].notna()]
+    returned = tl.window_sum(won["closed_on"], ctx.dates, 365, won["amount_eur"].to_numpy(float))
+    spent = tl.window_sum(paid["paid_on"], ctx.dates, 365, paid["amount_eur"].to_numpy(float))
+    return SignalResult(tl.ratio(returned, spent), tl.window_sum(paid["paid_on"], ctx.dates, 365),
+                        not_applicable=~ctx.ever_before("mdf_allocations", "period_start"))
+
+
+@signal(
+    id="d6_scorecard_review_delay", dimension="D6",
+    name_en="Days from quarter end to partner feedback", name_nl="Dagen van kwartaaleinde tot partnerfeedback",
+    question="How soon after a quarter do partners hear how they did?",
+    definition="Median days from the end of the previous calendar quarter to each scorecard review held in the 365 "
+               "days up to the as-of date.",
+    formula="median(occurred_on - last day of the quarter before occurred_on | scorecard_review, occurred in "
+            "(D-365, D])",
+    unit="days", direction="lower", window_days=365,
+    attribution="per scorecard review",
+    min_n=3, data_needed=("activities",), level="ecosystem",
+    not_applicable="when no scorecard review has ever been held by that date",
+    biases="A review late in a quarter counts as a long delay even if it discusses the current quarter.",
+    goalpost_reason="Two months after the quarter is feedback too late to act on; a week is a steering rhythm.",
+)
+def scorecard_review_delay(ctx: SignalContext) -> SignalResult:
+    acts = ctx.table("activities")
+    reviews = acts[acts["activity_type"].eq("scorecard_review")]
+    day = pd.to_datetime(reviews["occurred_at"]).dt.normalize()
+    quarter_end = day.dt.to_period("Q").dt.start_time - pd.Timedelta(days=1)
+    delay = (day - quarter_end).dt.days.to_numpy(float)
+    return common.windowed_median(ctx, day, delay, 365, not_applicable=tl.cumulative_sum(day, ctx.dates) == 0)
+
+
+@signal(
+    id="d6_strategic_scorecard_coverage", dimension="D6",
+    name_en="Scorecards for strategic partners", name_nl="Scorecards voor strategische partners",
+    question="Do the most important partners get regular performance feedback?",
+    definition="Share of gold and platinum partners on the as-of date with a scorecard review in the 92 days up to "
+               "it.",
+    formula="count(gold/platinum partners on D with a scorecard_review in (D-92, D]) / count(gold/platinum "
+            "partners on D)",
+    unit="share", direction="higher", window_days=92,
+    attribution="per partner; tier as of the date",
+    min_n=3, data_needed=("activities", "partner_versions", "partners"), level="ecosystem",
+    not_applicable="when there is no gold or platinum partner that day",
+    biases="Counts that a review was logged, not what it said.",
+    goalpost_reason="As for scorecard coverage of all partners.",
+)
+def strategic_scorecard_coverage(ctx: SignalContext) -> SignalResult:
+    acts = ctx.table("activities")
+    reviews = acts[acts["activity_type"].eq("scorecard_review")]
+    return common.share_of_strategic(ctx, tl.event_coverage(reviews["partner_id"].to_numpy(), reviews["occurred_at"],
+                                                            92))
+
+
+@signal(
+    id="d6_forecast_slip_days", dimension="D6",
+    name_en="Forecast slip of partner deals", name_nl="Afwijking van de prognose bij partnerdeals",
+    question="By how many days does the expected close of a partner deal miss?",
+    definition="Median absolute difference in days between the expected and the actual close of partner deals won "
+               "in the 365 days up to the as-of date.",
+    formula="median(|closed_on - expected_close_on| | won, partner, closed in (D-365, D])",
+    unit="days", direction="lower", window_days=365,
+    attribution="partner = sourced or influenced",
+    min_n=10, data_needed=("opportunities",), level="ecosystem",
+    not_applicable="never",
+    biases="Only the forecast made at creation is kept; later re-forecasts are not judged.",
+    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py): a month and more against "
+                    "forecasts that land within the fortnight.",
+)
+def forecast_slip_days(ctx: SignalContext) -> SignalResult:
+    won = common.partner_won(ctx)
+    won = won[won["expected_close_on"].notna()]
+    slip = np.abs(common.duration_days(won["closed_on"], won["expected_close_on"]))
+    return common.windowed_median(ctx, won["closed_on"], slip, 365)
+
+
+@signal(
+    id="d6_steering_loop_coverage", dimension="D6",
+    name_en="Partners with a target and a review", name_nl="Partners met een target en een review",
+    question="For how many partners is the steering loop closed: a target, and feedback on it?",
+    definition="Share of partners in the programme on the as-of date that have a target for a period including "
+               "that day and had a scorecard review in the 92 days up to it.",
+    formula="count(active partners with a current target and a scorecard_review in (D-92, D]) / count(active "
+            "partners on D)",
+    unit="share", direction="higher", window_days=92,
+    attribution="per partner",
+    min_n=3, data_needed=("partner_targets", "activities", "partners"), level="partner",
+    not_applicable="never",
+    biases="Both halves are recorded facts, not their quality.",
+    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py): the product of the two "
+                    "coverages' ranges.",
+)
+def steering_loop_coverage(ctx: SignalContext) -> SignalResult:
+    share, active = ctx.share_of_active(_steering_loop(ctx))
+    return SignalResult(share, active)
+
+
+def _steering_loop(ctx: SignalContext):
+    targets = ctx.table("partner_targets")
+    target_iv = tl.merge_intervals(targets["partner_id"].to_numpy(), targets["period_start"],
+                                   tl.as_days(targets["period_end"]) + np.timedelta64(1, "D"))
+    acts = ctx.table("activities")
+    reviews = acts[acts["activity_type"].eq("scorecard_review")]
+    review_iv = tl.event_coverage(reviews["partner_id"].to_numpy(), reviews["occurred_at"], 92)
+    return tl.intersect_intervals(target_iv, review_iv)
+
+
+@partner_values("d6_steering_loop_coverage",
+                "1 when the partner has a current target and had a scorecard review in the 92 days, else 0; the "
+                "ecosystem value is the mean over the partners in the programme.")
+def steering_loop_by_partner(ctx: SignalContext):
+    return ctx.partner_coverage(_steering_loop(ctx))
+
+
+@signal(
+    id="d6_strategic_target_coverage", dimension="D6",
+    name_en="Strategic partners with a target", name_nl="Strategische partners met een target",
+    question="Do the partners that matter most know what is expected of them?",
+    definition="Share of gold and platinum partners on the as-of date with a revenue target for a period that "
+               "includes that day.",
+    formula="count(gold/platinum partners on D with period_start <= D <= period_end) / count(gold/platinum "
+            "partners on D)",
+    unit="share", direction="higher", window_days=None,
+    attribution="per partner; tier as of the date",
+    min_n=3, data_needed=("partner_targets", "partner_versions", "partners"), level="ecosystem",
+    not_applicable="when there is no gold or platinum partner that day",
+    biases="A target on paper, not a target agreed with the partner.",
+    goalpost_reason="As for target coverage of all partners.",
+)
+def strategic_target_coverage(ctx: SignalContext) -> SignalResult:
+    targets = ctx.table("partner_targets")
+    return common.share_of_strategic(ctx, common.interval_frame(
+        targets["partner_id"], targets["period_start"], tl.as_days(targets["period_end"]) + np.timedelta64(1, "D")))

@@ -119,3 +119,201 @@ def partner_record_completeness(ctx: SignalContext) -> SignalResult:
 def portal_adoption_by_partner(ctx: SignalContext):
     logins = ctx.table("portal_logins")
     return ctx.partner_coverage(tl.event_coverage(logins["partner_id"].to_numpy(), logins["login_on"], 30))
+
+
+# --- the wider catalogue -------------------------------------------------------------------------------------------
+from signals import common  # noqa: E402
+
+
+def _mdf(ctx: SignalContext) -> np.ndarray:
+    """True on dates the organisation has an MDF programme (its first allocation is on or before the date)."""
+    return ctx.ever_before("mdf_allocations", "period_start")
+
+
+@signal(
+    id="d7_mdf_decision_days", dimension="D7",
+    name_en="Days to decide an MDF request", name_nl="Dagen tot besluit over een MDF-aanvraag",
+    question="How long does a partner wait to hear whether its marketing plan is funded?",
+    definition="Median days from submission to decision of the MDF requests decided in the 180 days up to the "
+               "as-of date.",
+    formula="median(decided_on - submitted_on | decided_on in (D-180, D])",
+    unit="days", direction="lower", window_days=180,
+    attribution="per request",
+    min_n=3, data_needed=("mdf_requests",), level="ecosystem",
+    not_applicable="when the organisation has no MDF programme (no allocation ever made by that date)",
+    biases="Requests still waiting do not count until decided.",
+    goalpost_reason="A month is a campaign that misses its moment; two days is a workflow, not a committee.",
+)
+def mdf_decision_days(ctx: SignalContext) -> SignalResult:
+    requests = ctx.table("mdf_requests")
+    decided = requests[requests["decided_on"].notna()]
+    return common.windowed_median(ctx, decided["decided_on"],
+                                  common.duration_days(decided["decided_on"], decided["submitted_on"]), 180,
+                                  not_applicable=~_mdf(ctx))
+
+
+@signal(
+    id="d7_mdf_decided_within_5d", dimension="D7",
+    name_en="MDF requests decided within five days", name_nl="MDF-aanvragen binnen vijf dagen beslist",
+    question="Is funding a partner's campaign a quick, routine step?",
+    definition="Of the MDF requests whose fifth day fell in the 180 days up to the as-of date, the share decided "
+               "within five days of submission.",
+    formula="count(decided_on <= submitted_on + 5 | submitted_on + 5 in (D-180, D]) / count(submitted_on + 5 in "
+            "(D-180, D])",
+    unit="share", direction="higher", window_days=185,
+    attribution="per request",
+    min_n=3, data_needed=("mdf_requests",), level="ecosystem",
+    not_applicable="when the organisation has no MDF programme",
+    biases="Large requests rightly take longer; the mix matters.",
+    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
+)
+def mdf_decided_within_5d(ctx: SignalContext) -> SignalResult:
+    requests = ctx.table("mdf_requests")
+    settled = tl.as_days(requests["submitted_on"]) + np.timedelta64(5, "D")
+    decided = tl.as_days(requests["decided_on"])
+    hit = (~np.isnat(decided) & (decided <= settled)).astype(float)
+    return common.windowed_share(ctx, settled, hit, 180, not_applicable=~_mdf(ctx))
+
+
+@signal(
+    id="d7_registered_opportunity_share", dimension="D7",
+    name_en="Partner deals registered in the system", name_nl="Partnerdeals geregistreerd in het systeem",
+    question="Do partner deals flow through the partner portal, or are they handled by hand?",
+    definition="Share of partner opportunities created in the 365 days up to the as-of date that carry a deal "
+               "registration.",
+    formula="count(partner opportunity with registration_id | created in (D-365, D]) / count(partner "
+            "opportunity | created in (D-365, D])",
+    unit="share", direction="higher", window_days=365,
+    attribution="partner = sourced or influenced",
+    min_n=10, data_needed=("opportunities",), level="ecosystem",
+    not_applicable="never",
+    biases="Influenced deals rarely need a registration, so a co-selling programme scores lower.",
+    goalpost_reason="One in five is a spreadsheet process; 95% is one system of record for partner deals.",
+)
+def registered_opportunity_share(ctx: SignalContext) -> SignalResult:
+    opps = ctx.table("opportunities")
+    partner = opps[~opps["attribution"].eq("none")]
+    return common.windowed_share(ctx, partner["created_on"], partner["registration_id"].notna().to_numpy(float), 365)
+
+
+def _resolution_hours(ctx: SignalContext):
+    tickets = ctx.table("support_tickets")
+    resolved = tickets[tickets["resolved_at"].notna()]
+    return resolved, common.duration_hours(resolved["resolved_at"], resolved["opened_at"])
+
+
+@signal(
+    id="d7_ticket_resolution_hours", dimension="D7",
+    name_en="Time to resolve a partner ticket", name_nl="Oplostijd van partnertickets",
+    question="When a partner asks for help, how long until it is solved?",
+    definition="Median hours from opening to resolution of the partner support tickets resolved in the 91 days up "
+               "to the as-of date.",
+    formula="median(resolved_at - opened_at in hours | resolved in (D-91, D])",
+    unit="hours", direction="lower", window_days=91,
+    attribution="per ticket",
+    min_n=5, data_needed=("support_tickets",), level="ecosystem",
+    not_applicable="when no ticket was ever recorded by that date (no support system connected)",
+    biases="Tickets still open do not count until resolved; see the share unresolved after a week.",
+    goalpost_reason="Five days for a partner's question is a partner kept waiting; eight hours is a support desk "
+                    "built for partners.",
+)
+def ticket_resolution_hours(ctx: SignalContext) -> SignalResult:
+    resolved, hours = _resolution_hours(ctx)
+    return common.windowed_median(ctx, resolved["resolved_at"], hours, 91,
+                                  not_applicable=~ctx.ever_before("support_tickets", "opened_at"))
+
+
+@signal(
+    id="d7_tickets_unresolved_7d", dimension="D7",
+    name_en="Tickets open after a week", name_nl="Tickets na een week nog open",
+    question="How many partner problems linger?",
+    definition="Of the partner support tickets whose seventh day fell in the 91 days up to the as-of date, the "
+               "share not resolved within seven days of opening.",
+    formula="count(resolved_at is null or resolved_at > opened_at + 7d | opened_at + 7d in (D-91, D]) / "
+            "count(opened_at + 7d in (D-91, D])",
+    unit="share", direction="lower", window_days=98,
+    attribution="per ticket",
+    min_n=5, data_needed=("support_tickets",), level="ecosystem",
+    not_applicable="when no ticket was ever recorded by that date",
+    biases="Tickets closed without a fix count as resolved.",
+    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
+)
+def tickets_unresolved_7d(ctx: SignalContext) -> SignalResult:
+    tickets = ctx.table("support_tickets")
+    mark = tickets["opened_at"] + pd.Timedelta(days=7)
+    late = (tickets["resolved_at"].isna() | (tickets["resolved_at"] > mark)).to_numpy(float)
+    return common.windowed_share(ctx, tl.as_days(mark), late, 91,
+                                 not_applicable=~ctx.ever_before("support_tickets", "opened_at"))
+
+
+@signal(
+    id="d7_claims_paid_within_30d", dimension="D7",
+    name_en="MDF claims paid within 30 days", name_nl="MDF-declaraties binnen 30 dagen betaald",
+    question="Do partners get their marketing money back in time?",
+    definition="Of the MDF claims whose 30th day fell in the 180 days up to the as-of date, the share paid within "
+               "30 days of submission.",
+    formula="count(paid_on <= submitted_on + 30 | submitted_on + 30 in (D-180, D]) / count(submitted_on + 30 in "
+            "(D-180, D])",
+    unit="share", direction="higher", window_days=210,
+    attribution="per claim",
+    min_n=3, data_needed=("mdf_claims",), level="ecosystem",
+    not_applicable="when the organisation has no MDF programme",
+    biases="Rightly rejected claims count as unpaid.",
+    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
+)
+def claims_paid_within_30d(ctx: SignalContext) -> SignalResult:
+    claims = ctx.table("mdf_claims")
+    settled = tl.as_days(claims["submitted_on"]) + np.timedelta64(30, "D")
+    paid = tl.as_days(claims["paid_on"])
+    hit = (~np.isnat(paid) & (paid <= settled)).astype(float)
+    return common.windowed_share(ctx, settled, hit, 180, not_applicable=~_mdf(ctx))
+
+
+@signal(
+    id="d7_portal_users_per_partner", dimension="D7",
+    name_en="Portal users per partner", name_nl="Portalgebruikers per partner",
+    question="Is the portal a tool many people at a partner use, or one person's login?",
+    definition="Distinct portal users who logged in during the 30 days up to the as-of date, per partner in the "
+               "programme on that date.",
+    formula="count(distinct user_id with login_on in (D-30, D]) / count(active partners on D)",
+    unit="per_partner", direction="higher", window_days=30,
+    attribution="per portal user",
+    min_n=3, data_needed=("portal_logins", "partners"), level="ecosystem",
+    not_applicable="when no portal login was ever recorded by that date (no portal connected)",
+    biases="Shared logins hide users.",
+    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
+    freshness=Freshness("portal_logins", "login_on", 14),
+)
+def portal_users_per_partner(ctx: SignalContext) -> SignalResult:
+    logins = ctx.table("portal_logins")
+    users = tl.event_coverage(logins["user_id"].to_numpy(), logins["login_on"], 30)
+    active = ctx.active_partners()
+    return SignalResult(tl.ratio(tl.open_on(users["start"], users["end"], ctx.dates), active), active,
+                        not_applicable=~ctx.ever_before("portal_logins", "login_on"))
+
+
+@signal(
+    id="d7_registration_to_opportunity_7d", dimension="D7",
+    name_en="Registrations turned into opportunities within a week",
+    name_nl="Registraties binnen een week omgezet in een opportunity",
+    question="Once a registration is approved, does the deal show up in our pipeline quickly?",
+    definition="Of the approved deal registrations whose seventh day after the decision fell in the 180 days up to "
+               "the as-of date, the share linked to an opportunity created within seven days of the decision.",
+    formula="count(opportunity created_on <= decided_at + 7 | approved, decided_at + 7 in (D-180, D]) / "
+            "count(approved, decided_at + 7 in (D-180, D])",
+    unit="share", direction="higher", window_days=187,
+    attribution="per approved registration",
+    min_n=5, data_needed=("deal_registrations", "opportunities"), level="ecosystem",
+    not_applicable="when no registration was ever submitted by that date",
+    biases="Registrations never converted (lost early) count as slow.",
+    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
+)
+def registration_to_opportunity_7d(ctx: SignalContext) -> SignalResult:
+    regs = ctx.table("deal_registrations")
+    approved = regs[regs["status"].eq("approved") & regs["decided_at"].notna()]
+    created = common.lookup_days(approved["opportunity_id"], ctx.table("opportunities"), "opportunity_id",
+                                 "created_on")
+    settled = tl.as_days(approved["decided_at"]) + np.timedelta64(7, "D")
+    hit = (~np.isnat(created) & (created <= settled)).astype(float)
+    return common.windowed_share(ctx, settled, hit, 180,
+                                 not_applicable=~ctx.ever_before("deal_registrations", "submitted_at"))

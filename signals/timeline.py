@@ -109,7 +109,7 @@ def merge_intervals(keys, starts, ends) -> pd.DataFrame:
     frame = frame.dropna(subset=["start"])
     frame = frame[frame["end"] > frame["start"]].sort_values(["key", "start"], kind="stable")
     if frame.empty:
-        return pd.DataFrame({"key": [], "start": as_days([]), "end": as_days([])})
+        return pd.DataFrame({"key": np.array([], dtype=object), "start": as_days([]), "end": as_days([])})
     running_end = frame.groupby("key", sort=False)["end"].cummax()
     previous_end = running_end.groupby(frame["key"], sort=False).shift()
     new_block = previous_end.isna() | (frame["start"] > previous_end)
