@@ -1,9 +1,10 @@
-"""How every signal responds to the sandbox's latent quality: its value at quality 0 and 1 of all dimensions.
+"""How every signal responds to the sandbox's latent quality: its value at quality 0, 0.5 and 1 of all dimensions.
 
-For each stage, two sandbox organisations (every dimension's quality overridden to 0, and to 1; same seed) are landed
-and built into canonical tables on SQLite, and the whole catalogue is computed as of their last day. A signal whose
-two values hardly differ does not measure its dimension on this data; the goalposts of signals without a sandbox
-anchor were set from these figures, rounded (docs/signals.md says which). Run:
+For each stage, three sandbox organisations (every dimension's quality overridden to 0, 0.5 and 1; same seed) are
+landed and built into canonical tables on SQLite, and the whole catalogue is computed as of their last day. A signal
+whose values hardly differ does not measure its dimension on this data, and one whose value at 0.5 is far from the
+middle responds too unevenly for linear goalposts; the goalposts of signals without a sandbox anchor were set from
+these figures, rounded (their cards say so). Run:
 `.venv/bin/python -m bench.signal_calibration [stage ...]` (about a minute per stage); prints a markdown table.
 """
 
@@ -50,8 +51,8 @@ def main(stages: list[str]) -> None:
     with tempfile.TemporaryDirectory() as tmp:
         engine = make_engine(f"sqlite:///{tmp}/calibration.sqlite")
         for stage in stages:
-            for q in (0.0, 1.0):
-                org = organisation(f"cal-{stage.replace('_', '-')}-{int(q)}", stage, 3, 7, q)
+            for q in (0.0, 0.5, 1.0):
+                org = organisation(f"cal-{stage.replace('_', '-')}-{int(10 * q)}", stage, 3, 7, q)
                 values = signal_values(engine, org, [END]).set_index("signal_id")
                 for sid in cards:
                     rows.append({"stage": stage, "q": q, "signal_id": sid, "value": values.loc[sid, "value"],
@@ -59,7 +60,7 @@ def main(stages: list[str]) -> None:
         engine.dispose()
     frame = pd.DataFrame(rows)
     wide = frame.pivot_table(index="signal_id", columns=["stage", "q"], values="value", aggfunc="first")
-    print("| signal | " + " | ".join(f"{s} q={int(q)}" for s, q in wide.columns) + " |")
+    print("| signal | " + " | ".join(f"{s} q={q:g}" for s, q in wide.columns) + " |")
     print("|---|" + "---|" * len(wide.columns))
     for sid, row in wide.iterrows():
         print(f"| {sid} | " + " | ".join("–" if np.isnan(v) else f"{v:.3g}" for v in row) + " |")

@@ -130,34 +130,38 @@ from signals import common  # noqa: E402
 
 
 def _attainment(ctx: SignalContext) -> tuple[np.ndarray, np.ndarray]:
-    """Per target period: (its attainment, its last day)."""
+    """Per target period: (its attainment, its last day, its target amount)."""
     targets = ctx.table("partner_targets")
     targets = targets[targets["target_amount_eur"].gt(0)]
     won = common.partner_won(ctx)
     achieved = common.amount_between(won, targets["partner_id"].to_numpy(), targets["period_start"],
                                      targets["period_end"])
-    return achieved / targets["target_amount_eur"].to_numpy(float), tl.as_days(targets["period_end"])
+    target = targets["target_amount_eur"].to_numpy(float)
+    return achieved / target, tl.as_days(targets["period_end"]), target
 
 
 @signal(
     id="d6_target_attainment", dimension="D6",
     name_en="Partner target attainment", name_nl="Realisatie van partnertargets",
     question="Do partners reach the targets we set together?",
-    definition="Median, over the partner target periods that ended in the 365 days up to the as-of date, of the "
-               "partner's won amount (sourced or influenced) closed in the period divided by its target.",
-    formula="median(sum(partner won amount_eur, closed in [period_start, period_end]) / target_amount_eur | "
-            "period_end in (D-365, D])",
+    definition="For the partner target periods that ended in the 365 days up to the as-of date: the partners' won "
+               "amount (sourced or influenced) closed within their periods, summed, divided by the summed targets.",
+    formula="sum over periods with period_end in (D-365, D] of sum(partner won amount_eur, closed in "
+            "[period_start, period_end]) / sum(target_amount_eur)",
     unit="ratio", direction="higher", window_days=365,
     attribution="per target period: deals the partner won as primary partner",
     min_n=3, data_needed=("partner_targets", "opportunities"), level="ecosystem",
     not_applicable="when no target period has ever ended by that date (no targets set)",
-    biases="Targets set low look good; a median over periods resists a few outliers.",
+    biases="Targets set low look good; large partners' targets weigh most (a median over periods would be 0 "
+           "wherever most partners win nothing in a quarter, and say nothing about the programme).",
     goalpost_reason="30% of target is targets nobody steers on; 100% is targets that are real and met.",
 )
 def target_attainment(ctx: SignalContext) -> SignalResult:
-    ratio, ended = _attainment(ctx)
-    return common.windowed_median(ctx, ended, ratio, 365,
-                                  not_applicable=~ctx.ever_before("partner_targets", "period_end"))
+    ratio, ended, target = _attainment(ctx)
+    achieved = ratio * target
+    value = tl.ratio(tl.window_sum(ended, ctx.dates, 365, achieved), tl.window_sum(ended, ctx.dates, 365, target))
+    return SignalResult(value, tl.window_sum(ended, ctx.dates, 365),
+                        not_applicable=~ctx.ever_before("partner_targets", "period_end"))
 
 
 @signal(
@@ -175,7 +179,7 @@ def target_attainment(ctx: SignalContext) -> SignalResult:
     goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
 )
 def targets_met_share(ctx: SignalContext) -> SignalResult:
-    ratio, ended = _attainment(ctx)
+    ratio, ended, _target = _attainment(ctx)
     return common.windowed_share(ctx, ended, (ratio >= 1.0).astype(float), 365,
                                  not_applicable=~ctx.ever_before("partner_targets", "period_end"))
 
@@ -278,44 +282,6 @@ def forecast_slip_days(ctx: SignalContext) -> SignalResult:
 
 
 @signal(
-    id="d6_steering_loop_coverage", dimension="D6",
-    name_en="Partners with a target and a review", name_nl="Partners met een target en een review",
-    question="For how many partners is the steering loop closed: a target, and feedback on it?",
-    definition="Share of partners in the programme on the as-of date that have a target for a period including "
-               "that day and had a scorecard review in the 92 days up to it.",
-    formula="count(active partners with a current target and a scorecard_review in (D-92, D]) / count(active "
-            "partners on D)",
-    unit="share", direction="higher", window_days=92,
-    attribution="per partner",
-    min_n=3, data_needed=("partner_targets", "activities", "partners"), level="partner",
-    not_applicable="never",
-    biases="Both halves are recorded facts, not their quality.",
-    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py): the product of the two "
-                    "coverages' ranges.",
-)
-def steering_loop_coverage(ctx: SignalContext) -> SignalResult:
-    share, active = ctx.share_of_active(_steering_loop(ctx))
-    return SignalResult(share, active)
-
-
-def _steering_loop(ctx: SignalContext):
-    targets = ctx.table("partner_targets")
-    target_iv = tl.merge_intervals(targets["partner_id"].to_numpy(), targets["period_start"],
-                                   tl.as_days(targets["period_end"]) + np.timedelta64(1, "D"))
-    acts = ctx.table("activities")
-    reviews = acts[acts["activity_type"].eq("scorecard_review")]
-    review_iv = tl.event_coverage(reviews["partner_id"].to_numpy(), reviews["occurred_at"], 92)
-    return tl.intersect_intervals(target_iv, review_iv)
-
-
-@partner_values("d6_steering_loop_coverage",
-                "1 when the partner has a current target and had a scorecard review in the 92 days, else 0; the "
-                "ecosystem value is the mean over the partners in the programme.")
-def steering_loop_by_partner(ctx: SignalContext):
-    return ctx.partner_coverage(_steering_loop(ctx))
-
-
-@signal(
     id="d6_strategic_target_coverage", dimension="D6",
     name_en="Strategic partners with a target", name_nl="Strategische partners met een target",
     question="Do the partners that matter most know what is expected of them?",
@@ -334,3 +300,25 @@ def strategic_target_coverage(ctx: SignalContext) -> SignalResult:
     targets = ctx.table("partner_targets")
     return common.share_of_strategic(ctx, common.interval_frame(
         targets["partner_id"], targets["period_start"], tl.as_days(targets["period_end"]) + np.timedelta64(1, "D")))
+
+
+@signal(
+    id="d6_forecast_accuracy_91d", dimension="D6",
+    name_en="Forecast accuracy this quarter", name_nl="Voorspelnauwkeurigheid dit kwartaal",
+    question="Are partner deals closing when we said they would, lately?",
+    definition="Share of partner deals won in the 91 days up to the as-of date that closed within 15 days of the "
+               "close date expected when they were created.",
+    formula="count(|closed_on - expected_close_on| <= 15 | won, partner, closed in (D-91, D]) / count(won, "
+            "partner, closed in (D-91, D])",
+    unit="share", direction="higher", window_days=91,
+    attribution="partner = sourced or influenced",
+    min_n=5, data_needed=("opportunities",), level="ecosystem",
+    not_applicable="never",
+    biases="A quarter holds few deals in a small programme; n says how many.",
+    goalpost_reason="As for the yearly forecast accuracy.",
+)
+def forecast_accuracy_91d(ctx: SignalContext) -> SignalResult:
+    won = common.partner_won(ctx)
+    won = won[won["expected_close_on"].notna()]
+    slip = np.abs(common.duration_days(won["closed_on"], won["expected_close_on"]))
+    return common.windowed_share(ctx, won["closed_on"], (slip <= FORECAST_TOLERANCE_DAYS).astype(float), 91)

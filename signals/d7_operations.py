@@ -153,29 +153,6 @@ def mdf_decision_days(ctx: SignalContext) -> SignalResult:
 
 
 @signal(
-    id="d7_mdf_decided_within_5d", dimension="D7",
-    name_en="MDF requests decided within five days", name_nl="MDF-aanvragen binnen vijf dagen beslist",
-    question="Is funding a partner's campaign a quick, routine step?",
-    definition="Of the MDF requests whose fifth day fell in the 180 days up to the as-of date, the share decided "
-               "within five days of submission.",
-    formula="count(decided_on <= submitted_on + 5 | submitted_on + 5 in (D-180, D]) / count(submitted_on + 5 in "
-            "(D-180, D])",
-    unit="share", direction="higher", window_days=185,
-    attribution="per request",
-    min_n=3, data_needed=("mdf_requests",), level="ecosystem",
-    not_applicable="when the organisation has no MDF programme",
-    biases="Large requests rightly take longer; the mix matters.",
-    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
-)
-def mdf_decided_within_5d(ctx: SignalContext) -> SignalResult:
-    requests = ctx.table("mdf_requests")
-    settled = tl.as_days(requests["submitted_on"]) + np.timedelta64(5, "D")
-    decided = tl.as_days(requests["decided_on"])
-    hit = (~np.isnat(decided) & (decided <= settled)).astype(float)
-    return common.windowed_share(ctx, settled, hit, 180, not_applicable=~_mdf(ctx))
-
-
-@signal(
     id="d7_registered_opportunity_share", dimension="D7",
     name_en="Partner deals registered in the system", name_nl="Partnerdeals geregistreerd in het systeem",
     question="Do partner deals flow through the partner portal, or are they handled by hand?",
@@ -247,29 +224,6 @@ def tickets_unresolved_7d(ctx: SignalContext) -> SignalResult:
 
 
 @signal(
-    id="d7_claims_paid_within_30d", dimension="D7",
-    name_en="MDF claims paid within 30 days", name_nl="MDF-declaraties binnen 30 dagen betaald",
-    question="Do partners get their marketing money back in time?",
-    definition="Of the MDF claims whose 30th day fell in the 180 days up to the as-of date, the share paid within "
-               "30 days of submission.",
-    formula="count(paid_on <= submitted_on + 30 | submitted_on + 30 in (D-180, D]) / count(submitted_on + 30 in "
-            "(D-180, D])",
-    unit="share", direction="higher", window_days=210,
-    attribution="per claim",
-    min_n=3, data_needed=("mdf_claims",), level="ecosystem",
-    not_applicable="when the organisation has no MDF programme",
-    biases="Rightly rejected claims count as unpaid.",
-    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
-)
-def claims_paid_within_30d(ctx: SignalContext) -> SignalResult:
-    claims = ctx.table("mdf_claims")
-    settled = tl.as_days(claims["submitted_on"]) + np.timedelta64(30, "D")
-    paid = tl.as_days(claims["paid_on"])
-    hit = (~np.isnat(paid) & (paid <= settled)).astype(float)
-    return common.windowed_share(ctx, settled, hit, 180, not_applicable=~_mdf(ctx))
-
-
-@signal(
     id="d7_portal_users_per_partner", dimension="D7",
     name_en="Portal users per partner", name_nl="Portalgebruikers per partner",
     question="Is the portal a tool many people at a partner use, or one person's login?",
@@ -292,28 +246,73 @@ def portal_users_per_partner(ctx: SignalContext) -> SignalResult:
                         not_applicable=~ctx.ever_before("portal_logins", "login_on"))
 
 
+def _portal_coverage(ctx: SignalContext, days: int):
+    logins = ctx.table("portal_logins")
+    return tl.event_coverage(logins["partner_id"].to_numpy(), logins["login_on"], days)
+
+
 @signal(
-    id="d7_registration_to_opportunity_7d", dimension="D7",
-    name_en="Registrations turned into opportunities within a week",
-    name_nl="Registraties binnen een week omgezet in een opportunity",
-    question="Once a registration is approved, does the deal show up in our pipeline quickly?",
-    definition="Of the approved deal registrations whose seventh day after the decision fell in the 180 days up to "
-               "the as-of date, the share linked to an opportunity created within seven days of the decision.",
-    formula="count(opportunity created_on <= decided_at + 7 | approved, decided_at + 7 in (D-180, D]) / "
-            "count(approved, decided_at + 7 in (D-180, D])",
-    unit="share", direction="higher", window_days=187,
-    attribution="per approved registration",
-    min_n=5, data_needed=("deal_registrations", "opportunities"), level="ecosystem",
-    not_applicable="when no registration was ever submitted by that date",
-    biases="Registrations never converted (lost early) count as slow.",
-    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
+    id="d7_strategic_portal_adoption", dimension="D7",
+    name_en="Strategic partners using the portal", name_nl="Strategische partners die het portaal gebruiken",
+    question="Do the partners that matter most work through our tools?",
+    definition="Share of gold and platinum partners on the as-of date with a portal login in the 30 days up to it.",
+    formula="count(gold/platinum partners on D with login_on in (D-30, D]) / count(gold/platinum partners on D)",
+    unit="share", direction="higher", window_days=30,
+    attribution="per partner; tier as of the date",
+    min_n=3, data_needed=("portal_logins", "partner_versions", "partners"), level="ecosystem",
+    not_applicable="when there is no gold or platinum partner that day, or no portal login was ever recorded",
+    biases="Large partners may integrate by API instead of logging in.",
+    goalpost_reason="As for portal adoption of all partners.",
+    freshness=Freshness("portal_logins", "login_on", 14),
 )
-def registration_to_opportunity_7d(ctx: SignalContext) -> SignalResult:
-    regs = ctx.table("deal_registrations")
-    approved = regs[regs["status"].eq("approved") & regs["decided_at"].notna()]
-    created = common.lookup_days(approved["opportunity_id"], ctx.table("opportunities"), "opportunity_id",
-                                 "created_on")
-    settled = tl.as_days(approved["decided_at"]) + np.timedelta64(7, "D")
-    hit = (~np.isnat(created) & (created <= settled)).astype(float)
-    return common.windowed_share(ctx, settled, hit, 180,
-                                 not_applicable=~ctx.ever_before("deal_registrations", "submitted_at"))
+def strategic_portal_adoption(ctx: SignalContext) -> SignalResult:
+    result = common.share_of_strategic(ctx, _portal_coverage(ctx, 30))
+    no_portal = ~ctx.ever_before("portal_logins", "login_on")
+    return SignalResult(result.value, result.n, not_applicable=result.not_applicable | no_portal)
+
+
+@signal(
+    id="d7_portal_adoption_90d", dimension="D7",
+    name_en="Portal use this quarter", name_nl="Portaalgebruik dit kwartaal",
+    question="Does every partner use the portal at least now and then?",
+    definition="Share of partners in the programme on the as-of date with a portal login in the 90 days up to it.",
+    formula="count(active partners with login_on in (D-90, D]) / count(active partners on D)",
+    unit="share", direction="higher", window_days=90,
+    attribution="per partner: any of its users",
+    min_n=3, data_needed=("portal_logins", "partners"), level="partner",
+    not_applicable="when no portal login was ever recorded by that date (no portal connected)",
+    biases="One login a quarter is not adoption; read it with the 30-day share.",
+    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py), above the 30-day range.",
+    freshness=Freshness("portal_logins", "login_on", 14),
+)
+def portal_adoption_90d(ctx: SignalContext) -> SignalResult:
+    share, active = ctx.share_of_active(_portal_coverage(ctx, 90))
+    return SignalResult(share, active, not_applicable=~ctx.ever_before("portal_logins", "login_on"))
+
+
+@partner_values("d7_portal_adoption_90d",
+                "1 when one of the partner's users logged in in the 90 days, else 0; the ecosystem value is the "
+                "mean over the partners in the programme.")
+def portal_adoption_90d_by_partner(ctx: SignalContext):
+    return ctx.partner_coverage(_portal_coverage(ctx, 90))
+
+
+@signal(
+    id="d7_registered_won_share", dimension="D7",
+    name_en="Won partner deals that were registered", name_nl="Gewonnen partnerdeals die geregistreerd waren",
+    question="Does the revenue partners bring run through the registration process?",
+    definition="Won amount of partner deals closed in the 365 days up to the as-of date that carry a deal "
+               "registration, as a share of all partner won amount then.",
+    formula="sum(amount_eur | won, partner, registration_id, closed in (D-365, D]) / sum(amount_eur | won, "
+            "partner, closed in (D-365, D])",
+    unit="share", direction="higher", window_days=365,
+    attribution="partner = sourced or influenced",
+    min_n=10, data_needed=("opportunities",), level="ecosystem",
+    not_applicable="never",
+    biases="As for the registered share of partner opportunities.",
+    goalpost_reason="As for the registered share of partner opportunities, on won amount.",
+)
+def registered_won_share(ctx: SignalContext) -> SignalResult:
+    won = common.partner_won(ctx)
+    return common.windowed_share(ctx, won["closed_on"], won["registration_id"].notna().to_numpy(float), 365,
+                                 won["amount_eur"].to_numpy(float))
