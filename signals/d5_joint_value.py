@@ -16,6 +16,49 @@ def _partner_opportunities(ctx: SignalContext):
     return opps[~opps["attribution"].eq("none") & opps["partner_id"].notna()]
 
 
+def _link_days(ctx: SignalContext, links, opps) -> np.ndarray:
+    """The day each link row was recorded; a link without one counts from its opportunity's creation."""
+    from signals.common import lookup_days
+
+    added = tl.as_days(links["added_on"])
+    created = lookup_days(links["opportunity_id"], opps, "opportunity_id", "created_on")
+    return np.where(np.isnat(added), created, added)
+
+
+def _per_opportunity(opps, keys, days) -> np.ndarray:
+    """For each opportunity in `opps`: the day in `days` of its row in `keys` (NaT when it has none)."""
+    from signals.common import lookup_days
+
+    table = pd.DataFrame({"opportunity_id": np.asarray(keys, dtype=object),
+                          "day": np.asarray(days, dtype="datetime64[D]").astype("datetime64[ns]")})
+    return lookup_days(opps["opportunity_id"], table, "opportunity_id", "day")
+
+
+def _co_sold_on(ctx: SignalContext, opps) -> np.ndarray:
+    """Per opportunity: the day a co-selling partner was first recorded on it (NaT if never)."""
+    links = ctx.table("opportunity_partners")
+    co = links[links["role"].eq("co_sell")]
+    first = pd.DataFrame({"opportunity_id": co["opportunity_id"].to_numpy(dtype=object),
+                          "day": _link_days(ctx, co, opps)}).dropna().groupby("opportunity_id")["day"].min()
+    return _per_opportunity(opps, first.index.to_numpy(dtype=object), first.to_numpy())
+
+
+def _second_partner_on(ctx: SignalContext, opps) -> np.ndarray:
+    """Per opportunity: the day a second distinct partner was on it (the primary partner counts from creation)."""
+    links = ctx.table("opportunity_partners")
+    rows = pd.concat([
+        pd.DataFrame({"opportunity_id": opps["opportunity_id"].to_numpy(dtype=object),
+                      "partner_id": opps["partner_id"].to_numpy(dtype=object),
+                      "day": tl.as_days(opps["created_on"])}),
+        pd.DataFrame({"opportunity_id": links["opportunity_id"].to_numpy(dtype=object),
+                      "partner_id": links["partner_id"].to_numpy(dtype=object),
+                      "day": _link_days(ctx, links, opps)})], ignore_index=True).dropna()
+    per_partner = rows.groupby(["opportunity_id", "partner_id"])["day"].min().reset_index()
+    per_partner = per_partner.sort_values(["opportunity_id", "day"], kind="stable")
+    second = per_partner.groupby("opportunity_id").nth(1)
+    return _per_opportunity(opps, second["opportunity_id"].to_numpy(dtype=object), second["day"].to_numpy())
+
+
 @signal(
     id="d5_co_sell_share", dimension="D5",
     name_en="Co-selling", name_nl="Co-selling",
@@ -33,10 +76,10 @@ def _partner_opportunities(ctx: SignalContext):
 )
 def co_sell_share(ctx: SignalContext) -> SignalResult:
     opps = _partner_opportunities(ctx)
-    links = ctx.table("opportunity_partners")
-    co_sold = opps["opportunity_id"].isin(links.loc[links["role"].eq("co_sell"), "opportunity_id"]).to_numpy(float)
+    # Co-sold as of D: the co-selling partner was recorded on or before D, not merely by today.
+    co_sold = tl.known_window_sum(opps["created_on"], _co_sold_on(ctx, opps), ctx.dates, 365)
     n = tl.window_sum(opps["created_on"], ctx.dates, 365)
-    return SignalResult(tl.ratio(tl.window_sum(opps["created_on"], ctx.dates, 365, co_sold), n), n)
+    return SignalResult(tl.ratio(co_sold, n), n)
 
 
 @signal(
@@ -81,17 +124,14 @@ def win_rate_lift(ctx: SignalContext) -> SignalResult:
     attribution="distinct partners in opportunity_partners, plus the primary partner",
     min_n=10, data_needed=("opportunities", "opportunity_partners"), level="ecosystem",
     not_applicable="never",
-    biases="Implementation partners added after the sale count too.",
+    biases="Implementation partners added after the sale count too (from the day they were added).",
     goalpost_reason="Almost none is partners standing side by side; one in five is an ecosystem that composes.",
 )
 def multi_partner_deal_share(ctx: SignalContext) -> SignalResult:
     opps = _partner_opportunities(ctx)
-    links = ctx.table("opportunity_partners")[["opportunity_id", "partner_id"]]
-    involved = (pd.concat([opps[["opportunity_id", "partner_id"]], links], ignore_index=True)
-                .groupby("opportunity_id")["partner_id"].nunique())
-    multi = opps["opportunity_id"].map(involved).fillna(1).ge(2).to_numpy(float)
+    multi = tl.known_window_sum(opps["created_on"], _second_partner_on(ctx, opps), ctx.dates, 365)
     n = tl.window_sum(opps["created_on"], ctx.dates, 365)
-    return SignalResult(tl.ratio(tl.window_sum(opps["created_on"], ctx.dates, 365, multi), n), n)
+    return SignalResult(tl.ratio(multi, n), n)
 
 
 @signal(
@@ -121,11 +161,10 @@ def joint_campaigns_per_10_partners(ctx: SignalContext) -> SignalResult:
                 "co-sold; the ecosystem value pools all partner opportunities.")
 def co_sell_by_partner(ctx: SignalContext):
     opps = _partner_opportunities(ctx)
-    links = ctx.table("opportunity_partners")
-    co_sold = opps["opportunity_id"].isin(links.loc[links["role"].eq("co_sell"), "opportunity_id"]).to_numpy(float)
     keys, dates = ctx.partner_grid()
     n = tl.keyed_window_sum(opps["partner_id"], opps["created_on"], keys, dates, 365)
-    hits = tl.keyed_window_sum(opps["partner_id"], opps["created_on"], keys, dates, 365, co_sold)
+    hits = tl.keyed_known_window_sum(opps["partner_id"], opps["created_on"], _co_sold_on(ctx, opps), keys, dates,
+                                     365)
     return ctx.partner_frame(tl.ratio(hits, n), n)
 
 
@@ -294,9 +333,10 @@ def partner_win_rate_by_partner(ctx: SignalContext):
 def co_sold_won_share(ctx: SignalContext) -> SignalResult:
     opps = _partner_opportunities(ctx)
     won = opps[opps["status"].eq("won")]
-    links = ctx.table("opportunity_partners")
-    co_sold = won["opportunity_id"].isin(links.loc[links["role"].eq("co_sell"), "opportunity_id"]).to_numpy(float)
-    return common.windowed_share(ctx, won["closed_on"], co_sold, 365, won["amount_eur"].to_numpy(float))
+    amount = np.nan_to_num(won["amount_eur"].to_numpy(float))
+    co_sold = tl.known_window_sum(won["closed_on"], _co_sold_on(ctx, won), ctx.dates, 365, amount)
+    total = tl.window_sum(won["closed_on"], ctx.dates, 365, amount)
+    return SignalResult(tl.ratio(co_sold, total), tl.window_sum(won["closed_on"], ctx.dates, 365))
 
 
 @signal(

@@ -202,12 +202,16 @@ def targets_met_share(ctx: SignalContext) -> SignalResult:
 )
 def mdf_roi(ctx: SignalContext) -> SignalResult:
     requests = ctx.table("mdf_requests")
-    funded = requests.loc[requests["status"].eq("approved"), "campaign_id"].dropna()
+    approved = requests[requests["status"].eq("approved") & requests["campaign_id"].notna()]
+    funded_on = approved.groupby("campaign_id")["decided_on"].min().reset_index()
     opps = ctx.table("opportunities")
-    won = opps[opps["status"].eq("won") & opps["campaign_id"].isin(funded)]
+    won = opps[opps["status"].eq("won") & opps["campaign_id"].isin(funded_on["campaign_id"])]
     claims = ctx.table("mdf_claims")
     paid = claims[claims["paid_on"].notna()]
-    returned = tl.window_sum(won["closed_on"], ctx.dates, 365, won["amount_eur"].to_numpy(float))
+    # A deal counts from the day its campaign's funding was decided: as of D, only funding decided by D.
+    known = common.lookup_days(won["campaign_id"], funded_on, "campaign_id", "decided_on")
+    returned = tl.known_window_sum(won["closed_on"], known, ctx.dates, 365,
+                                   np.nan_to_num(won["amount_eur"].to_numpy(float)))
     spent = tl.window_sum(paid["paid_on"], ctx.dates, 365, paid["amount_eur"].to_numpy(float))
     return SignalResult(tl.ratio(returned, spent), tl.window_sum(paid["paid_on"], ctx.dates, 365),
                         not_applicable=~ctx.ever_before("mdf_allocations", "period_start"))

@@ -34,7 +34,9 @@ def registration_to_opportunity_days(ctx: SignalContext) -> SignalResult:
     approved = regs[regs["status"].eq("approved") & regs["decided_at"].notna()]
     linked = approved.merge(opps[["opportunity_id", "created_on"]], on="opportunity_id", how="inner")
     days = (tl.as_days(linked["created_on"]) - tl.as_days(linked["decided_at"])).astype(float)
-    median, n = tl.window_quantile(linked["created_on"], np.maximum(days, 0.0), ctx.dates, 180, 0.5)
+    # Known once both the decision and the opportunity exist (a later registration can link an older deal).
+    known = np.maximum(tl.as_days(linked["created_on"]), tl.as_days(linked["decided_at"]))
+    median, n = tl.window_quantile(known, np.maximum(days, 0.0), ctx.dates, 180, 0.5)
     return SignalResult(median, n, not_applicable=~ctx.ever_before("deal_registrations", "submitted_at"))
 
 

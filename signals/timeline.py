@@ -204,3 +204,34 @@ def keyed_open_on(keys, starts, ends, query_keys, query_dates, weights=None) -> 
     opened = keyed_window_sum(keys[keep], starts[keep], query_keys, query_dates, None, w[keep])
     closed = keyed_window_sum(keys[keep], ends[keep], query_keys, query_dates, None, w[keep])
     return opened - closed
+
+
+def known_window_sum(event_days, known_days, dates, window_days: int, weights=None) -> np.ndarray:
+    """Sum of `weights` over events dated in (D - window, D] whose qualifying fact was recorded by D.
+
+    An event (e.g. an opportunity created on `event_days`) qualifies only from `known_days` on (e.g. the day a
+    co-selling partner was added to it); NaT = never. Exact and vectorised: with k = max(event, known), the events
+    dated in the window and known by D are [k <= D] minus [event <= D - window], for events known within `window`
+    days of their date; an event known later can never count, since by then it has left every window.
+    """
+    days = as_days(event_days)
+    known = np.maximum(days, as_days(known_days))
+    w = _weights(weights, len(days))
+    ok = ~np.isnat(days) & ~np.isnat(known) & (known - days <= np.timedelta64(window_days, "D"))
+    dates = as_days(dates)
+    return (cumulative_sum(known[ok], dates, w[ok])
+            - cumulative_sum(days[ok], dates - np.timedelta64(window_days, "D"), w[ok]))
+
+
+def keyed_known_window_sum(event_keys, event_days, known_days, query_keys, query_dates, window_days: int,
+                           weights=None) -> np.ndarray:
+    """`known_window_sum` per (key, date) query, for partner-level values."""
+    days = as_days(event_days)
+    known = np.maximum(days, as_days(known_days))
+    w = _weights(weights, len(days))
+    keys = np.asarray(event_keys, dtype=object)
+    ok = ~np.isnat(days) & ~np.isnat(known) & (known - days <= np.timedelta64(window_days, "D"))
+    query_dates = as_days(query_dates)
+    return (keyed_window_sum(keys[ok], known[ok], query_keys, query_dates, None, w[ok])
+            - keyed_window_sum(keys[ok], days[ok], query_keys, query_dates - np.timedelta64(window_days, "D"), None,
+                               w[ok]))
