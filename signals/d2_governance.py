@@ -212,7 +212,9 @@ def agreements_renewed_on_time(ctx: SignalContext) -> SignalResult:
     min_n=5, data_needed=("deal_registrations",), level="ecosystem",
     not_applicable="when no registration was ever submitted by that date (no registration programme)",
     biases="Registrations withdrawn by the partner count as undecided.",
-    goalpost_reason="Half undecided after two weeks is a queue nobody owns; 2% is a decision process that works.",
+    goalpost_reason="Half undecided after two weeks is a queue nobody owns; 2% is a decision process that works."
+                    " Goalposts: the least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def registrations_undecided_14d(ctx: SignalContext) -> SignalResult:
     regs = ctx.table("deal_registrations")
@@ -252,7 +254,9 @@ def strategic_owner_coverage(ctx: SignalContext) -> SignalResult:
     min_n=10, data_needed=("deal_registrations",), level="ecosystem",
     not_applicable="when no registration was ever submitted by that date",
     biases="Depends on the CRM flagging the collision; an unflagged conflict is invisible.",
-    goalpost_reason="Direct conflicts are about half of all conflicts: half the conflict-rate range.",
+    goalpost_reason="Direct conflicts are about half of all conflicts: half the conflict-rate range."
+                    " Goalposts: the least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def direct_conflict_rate(ctx: SignalContext) -> SignalResult:
     regs = ctx.table("deal_registrations")
@@ -273,7 +277,9 @@ def direct_conflict_rate(ctx: SignalContext) -> SignalResult:
     min_n=3, data_needed=("deal_registrations",), level="ecosystem",
     not_applicable="when no registration has ever been in conflict by that date",
     biases="Few conflicts make it jumpy; n says how many.",
-    goalpost_reason="One in ten within two weeks is no escalation path; nine in ten is a rule everyone knows.",
+    goalpost_reason="One in ten within two weeks is no escalation path; nine in ten is a rule everyone knows."
+                    " Goalposts: the least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def conflicts_resolved_14d(ctx: SignalContext) -> SignalResult:
     regs = ctx.table("deal_registrations")

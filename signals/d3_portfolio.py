@@ -222,7 +222,9 @@ def top_partner_share(ctx: SignalContext) -> SignalResult:
     not_applicable="never",
     biases="With fewer than six earning partners it is 1 by construction; n and the stage goalposts allow for it.",
     goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py): the whole channel in five "
-                    "partners against a fifth of it in a large, broad base.",
+                    "partners against a fifth of it in a large, broad base."
+                    " Goalposts: the least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def top5_partner_share(ctx: SignalContext) -> SignalResult:
     return _top_share(ctx, 5)
@@ -241,7 +243,9 @@ def top5_partner_share(ctx: SignalContext) -> SignalResult:
     not_applicable="never",
     biases="Grows with the size of the programme; the goalposts are set per stage.",
     goalpost_reason="One partner carrying half is an elephant; a handful (early stage) to a dozen or more (mature) "
-                    "is a channel that survives a loss.",
+                    "is a channel that survives a loss."
+                    " Goalposts: the least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def elephant_factor(ctx: SignalContext) -> SignalResult:
     sums, n = _sourced_sums(ctx)

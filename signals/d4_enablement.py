@@ -277,7 +277,8 @@ def valid_certifications_by_partner(ctx: SignalContext):
     min_n=3, data_needed=("training_enrolments", "partners"), level="ecosystem",
     not_applicable="when no partner has ever enrolled in a course by that date (no training programme)",
     biases="Completion, not competence.",
-    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
+    goalpost_reason="The least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def trained_partner_share(ctx: SignalContext) -> SignalResult:
     enrol = ctx.table("training_enrolments")
@@ -298,7 +299,8 @@ def trained_partner_share(ctx: SignalContext) -> SignalResult:
     min_n=5, data_needed=("training_enrolments",), level="ecosystem",
     not_applicable="when no partner has ever enrolled in a course by that date",
     biases="Only finished courses count: abandoned ones are the completion rate's business.",
-    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
+    goalpost_reason="The least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def training_days_to_complete(ctx: SignalContext) -> SignalResult:
     enrol = ctx.table("training_enrolments")
@@ -346,7 +348,9 @@ def new_partner_certified_90d(ctx: SignalContext) -> SignalResult:
     min_n=3, data_needed=("certifications", "partner_versions", "partners"), level="ecosystem",
     not_applicable="when there is no gold or platinum partner that day",
     biases="Tiers often require certification, so this can be high by rule rather than by enablement.",
-    goalpost_reason="As for certification coverage of all partners.",
+    goalpost_reason="As for certification coverage of all partners."
+                    " Goalposts: the least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def strategic_certification_coverage(ctx: SignalContext) -> SignalResult:
     certs = ctx.table("certifications")

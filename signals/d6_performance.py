@@ -141,27 +141,39 @@ def _attainment(ctx: SignalContext) -> tuple[np.ndarray, np.ndarray]:
 
 
 @signal(
-    id="d6_target_attainment", dimension="D6",
-    name_en="Partner target attainment", name_nl="Realisatie van partnertargets",
-    question="Do partners reach the targets we set together?",
-    definition="For the partner target periods that ended in the 365 days up to the as-of date: the partners' won "
-               "amount (sourced or influenced) closed within their periods, summed, divided by the summed targets.",
-    formula="sum over periods with period_end in (D-365, D] of sum(partner won amount_eur, closed in "
-            "[period_start, period_end]) / sum(target_amount_eur)",
-    unit="ratio", direction="higher", window_days=365,
-    attribution="per target period: deals the partner won as primary partner",
-    min_n=3, data_needed=("partner_targets", "opportunities"), level="ecosystem",
-    not_applicable="when no target period has ever ended by that date (no targets set)",
-    biases="Targets set low look good; large partners' targets weigh most (a median over periods would be 0 "
-           "wherever most partners win nothing in a quarter, and say nothing about the programme).",
-    goalpost_reason="30% of target is targets nobody steers on; 100% is targets that are real and met.",
+    id="d6_scorecard_reviews_per_partner", dimension="D6",
+    name_en="Scorecard reviews per partner this year", name_nl="Scorecardreviews per partner dit jaar",
+    question="How often does a partner get a structured look at its performance?",
+    definition="Scorecard reviews held in the 365 days up to the as-of date, per partner in the programme on that "
+               "date.",
+    formula="count(scorecard_review activities in (D-365, D]) / count(active partners on D)",
+    unit="per_partner", direction="higher", window_days=365,
+    attribution="per review",
+    min_n=3, data_needed=("activities", "partners"), level="partner",
+    not_applicable="never",
+    biases="Reviews with partners that left during the year still count in the numerator.",
+    goalpost_reason="None is steering blind; a review every quarter (four a year) is performance management as a "
+                    "rhythm.",
 )
-def target_attainment(ctx: SignalContext) -> SignalResult:
-    ratio, ended, target = _attainment(ctx)
-    achieved = ratio * target
-    value = tl.ratio(tl.window_sum(ended, ctx.dates, 365, achieved), tl.window_sum(ended, ctx.dates, 365, target))
-    return SignalResult(value, tl.window_sum(ended, ctx.dates, 365),
-                        not_applicable=~ctx.ever_before("partner_targets", "period_end"))
+def scorecard_reviews_per_partner(ctx: SignalContext) -> SignalResult:
+    reviews = _reviews(ctx)
+    active = ctx.active_partners()
+    return SignalResult(tl.ratio(tl.window_sum(reviews["occurred_at"], ctx.dates, 365), active), active)
+
+
+def _reviews(ctx: SignalContext):
+    acts = ctx.table("activities")
+    return acts[acts["activity_type"].eq("scorecard_review")]
+
+
+@partner_values("d6_scorecard_reviews_per_partner",
+                "Scorecard reviews with the partner in the 365 days; the ecosystem value is the sum over all "
+                "reviews divided by the partners in the programme.")
+def scorecard_reviews_by_partner(ctx: SignalContext):
+    reviews = _reviews(ctx)
+    keys, dates = ctx.partner_grid()
+    return ctx.partner_frame(tl.keyed_window_sum(reviews["partner_id"], reviews["occurred_at"], keys, dates, 365),
+                             np.ones(len(keys)))
 
 
 @signal(
@@ -176,7 +188,8 @@ def target_attainment(ctx: SignalContext) -> SignalResult:
     min_n=3, data_needed=("partner_targets", "opportunities"), level="ecosystem",
     not_applicable="when no target period has ever ended by that date",
     biases="A threshold: 99% of target counts as missed.",
-    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
+    goalpost_reason="The least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def targets_met_share(ctx: SignalContext) -> SignalResult:
     ratio, ended, _target = _attainment(ctx)
@@ -276,7 +289,9 @@ def strategic_scorecard_coverage(ctx: SignalContext) -> SignalResult:
     not_applicable="never",
     biases="Only the forecast made at creation is kept; later re-forecasts are not judged.",
     goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py): a month and more against "
-                    "forecasts that land within the fortnight.",
+                    "forecasts that land within the fortnight."
+                    " Goalposts: the least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def forecast_slip_days(ctx: SignalContext) -> SignalResult:
     won = common.partner_won(ctx)
@@ -298,7 +313,9 @@ def forecast_slip_days(ctx: SignalContext) -> SignalResult:
     min_n=3, data_needed=("partner_targets", "partner_versions", "partners"), level="ecosystem",
     not_applicable="when there is no gold or platinum partner that day",
     biases="A target on paper, not a target agreed with the partner.",
-    goalpost_reason="As for target coverage of all partners.",
+    goalpost_reason="As for target coverage of all partners."
+                    " Goalposts: the least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def strategic_target_coverage(ctx: SignalContext) -> SignalResult:
     targets = ctx.table("partner_targets")

@@ -245,7 +245,8 @@ def detractor_share(ctx: SignalContext) -> SignalResult:
     min_n=3, data_needed=("activities", "partners"), level="partner",
     not_applicable="never",
     biases="An automated email logged as an activity counts as contact.",
-    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
+    goalpost_reason="The least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def engaged_relationship_share(ctx: SignalContext) -> SignalResult:
     share, active = ctx.share_of_active(_contact(ctx))
@@ -277,7 +278,8 @@ def engaged_relationship_by_partner(ctx: SignalContext):
     min_n=3, data_needed=("activities", "partners"), level="ecosystem",
     not_applicable="never",
     biases="Depends on who logs the interaction; partner-initiated calls are often not logged.",
-    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
+    goalpost_reason="The least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def partners_reaching_out(ctx: SignalContext) -> SignalResult:
     acts = ctx.table("activities")
@@ -320,7 +322,8 @@ def feedback_sessions_per_10_partners(ctx: SignalContext) -> SignalResult:
     min_n=3, data_needed=("activities", "partner_versions", "partners"), level="ecosystem",
     not_applicable="when there is no gold or platinum partner that day",
     biases="Executive meetings are often not logged in the CRM: an undercount.",
-    goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py).",
+    goalpost_reason="The least-squares line through its sandbox response at quality 0, 0.5 and 1 "
+                    "(bench/signal_calibration.py), as it does not respond linearly.",
 )
 def strategic_exec_contact(ctx: SignalContext) -> SignalResult:
     acts = ctx.table("activities")

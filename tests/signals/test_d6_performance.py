@@ -69,14 +69,14 @@ def test_strategic_target_coverage(ctx) -> None:
     assert value(ctx, "d6_strategic_target_coverage") == pytest.approx(0.5)
 
 
-def test_target_attainment(ctx) -> None:
-    # Periods ended in the window: t1 (p1 won 150 in it, target 100), t2 (p2 won 100 in it, target 200)
-    # -> (150 + 100) / (100 + 200). t3 ended before the window, t4 has not started.
-    assert value(ctx, "d6_target_attainment") == pytest.approx(250 / 300)
+def test_scorecard_reviews_per_partner(ctx) -> None:
+    # Reviews in the 365 days: s1, s2, s3 -> 3 / 3 partners; per partner one each.
+    assert value(ctx, "d6_scorecard_reviews_per_partner") == pytest.approx(1.0)
 
 
 def test_targets_met_share(ctx) -> None:
-    # t1 met, t2 not -> 1/2.
+    # Periods ended in the window: t1 (p1 won 150 in it, target 100: met), t2 (p2 won 100, target 200: not);
+    # t3 ended before the window, t4 has not started -> 1/2.
     assert value(ctx, "d6_targets_met_share") == pytest.approx(0.5)
 
 
