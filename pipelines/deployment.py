@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from apex_model.errors import ApexConfigError, from_validation_error
 from apex_model.model import ApexModel, load_model, read_yaml
+from connectors.registry import API_SOURCES
 from connectors.sandbox import SandboxProfile
 from pipelines.alerting_config import AlertsConfig
 
@@ -31,7 +32,7 @@ class SandboxSource(_Strict):
     profile: SandboxProfile
 
 
-SourceConfig = Annotated[Union[SandboxSource], Field(discriminator="type")]
+SourceConfig = Annotated[Union[(SandboxSource, *API_SOURCES)], Field(discriminator="type")]
 
 
 class Organisation(_Strict):

@@ -63,8 +63,15 @@ def ingest(engine: sa.Engine, org: Organisation, until: date) -> list[IngestResu
             for batch in sandbox_source.fetch(org.id, source.profile, until, cursors):
                 counts[batch.stream] = landing.land(engine, "sandbox", batch.records)
             results.append(IngestResult("sandbox", counts))
-        else:  # pragma: no cover - the configuration's discriminated union admits no other type yet
-            raise ValueError(f"source type {source.type!r} has no connector")
+        else:
+            from connectors import registry, sync
+
+            connector = registry.connector_for(org.id, source)
+            try:
+                result = sync.sync(engine, connector)
+            finally:
+                connector.close()
+            results.append(IngestResult(connector.source, result.new_versions))
     return results
 
 
