@@ -30,6 +30,8 @@ class SandboxSource(_Strict):
 
     type: Literal["sandbox"]
     profile: SandboxProfile
+    streams: tuple[str, ...] | None = Field(
+        default=None, description="only these sandbox streams (the rest come from the organisation's other sources)")
 
 
 SourceConfig = Annotated[Union[(SandboxSource, *API_SOURCES)], Field(discriminator="type")]

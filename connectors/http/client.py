@@ -3,7 +3,7 @@
 What is retried: connection errors and resets, read timeouts (a hung server), truncated or invalid JSON, HTTP 408,
 429 and 5xx, and each system's own throttle signal (`ThrottleRule`, e.g. Salesforce's 403 `REQUEST_LIMIT_EXCEEDED`,
 HubSpot's 429 with a `policyName`). The wait is `Retry-After` when the server sends it, otherwise exponential backoff
-with full jitter. A 401 asks the auth object for a fresh token once (expired tokens); a second 401, or a 401 from a
+with full jitter. A 401 asks the auth object for a fresh token (expired tokens; up to three times per request); a second 401, or a 401 from a
 static credential, is an `AuthError` naming the organisation and source. Other 4xx are not retried (`HttpError`).
 """
 
@@ -136,7 +136,7 @@ class HttpClient:
     def request(self, method: str, path_or_url: str, **kwargs) -> Response:
         """The JSON answer of one logical request, retried through transient failures and throttling."""
         policy = self.retry_policy
-        refreshed = False
+        refreshes = 0
         last = "no attempt"
         for attempt in range(policy.attempts):
             try:
@@ -156,8 +156,10 @@ class HttpClient:
                 body, parsed = None, False
             self.pacer.observe(response.headers, self.source)
             if status == 401:
-                if not refreshed and self.auth is not None and self.auth.invalidate():
-                    refreshed = True
+                # A token can expire more than once in a long retry sequence; a fresh one refused three times is not
+                # an expiry but a refusal.
+                if refreshes < 3 and self.auth is not None and self.auth.invalidate():
+                    refreshes += 1
                     self.stats.retry("token_refresh")
                     continue
                 raise AuthError(self.org_id, self.source,

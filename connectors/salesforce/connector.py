@@ -23,7 +23,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field
 
-from connectors.base import SourceSettings, pacer_for
+from connectors.base import SourceSettings, pacer_for, resolved_base_url
 from connectors.http import Credentials, HttpClient, OAuth2ClientCredentials, RetryPolicy, ThrottleRule
 from connectors.http.paging import NextUrl
 
@@ -87,7 +87,7 @@ class SalesforceConnector:
         creds = Credentials.from_env(org_id, self.source, {
             "client_id": settings.client_id_env, "client_secret": settings.client_secret_env,
             "refresh_token": settings.refresh_token_env}, optional=("refresh_token",))
-        login = (settings.base_url or settings.login_url).rstrip("/")
+        login = resolved_base_url(settings, settings.login_url)
         self.auth = OAuth2ClientCredentials(creds, f"{login}/services/oauth2/token")
         self.client = HttpClient(
             org_id, self.source, self.auth, base_url=login,

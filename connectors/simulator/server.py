@@ -237,7 +237,8 @@ class Simulator:
             self.expired.update(t for t, (_, s) in self.tokens.items() if s == system)
 
     def requests_to(self, system: str) -> int:
-        return sum(1 for s, *_ in self.log if s == system)
+        """Data requests answered for `system` (token endpoints left out)."""
+        return sum(1 for s, _, path, _ in self.log if s == system and not path.endswith(("/token", "/Key")))
 
 
 class _Handler(BaseHTTPRequestHandler):
