@@ -43,6 +43,19 @@ for _source in SOURCES:
     raw_table(_source)
 
 
+# Incremental cursor per (organisation, source, stream): how far a connector has landed. Advanced only after the
+# rows it covers are committed to raw_<source>, so a sync killed at any point resumes from there.
+connector_cursors = sa.Table(
+    "connector_cursors",
+    metadata,
+    sa.Column("org_id", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("stream", sa.String(64), primary_key=True),
+    sa.Column("cursor", sa.Text(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+)
+
+
 def _output_keys() -> list[sa.Column]:
     return [
         sa.Column("org_id", sa.String(64), primary_key=True),
