@@ -144,3 +144,34 @@ def cycle_progress(cycle: CycleSpec, dimension_scores: pd.DataFrame, dates: pd.D
     out["is_surprise"] = (~out["is_focus"]) & (out["movement"].abs() >= surprise_points).fillna(False)
     out["is_surprise"] = out["is_surprise"].astype(bool)
     return out[columns].sort_values(["as_of", "dimension"]).reset_index(drop=True)
+
+
+def moved_by(model: ApexModel, signals: pd.DataFrame, progress: pd.DataFrame, top: int = TOP_SIGNALS
+             ) -> pd.Series:
+    """For every row of `progress` (as_of, dimension, baseline_on), the signals that moved the dimension since its
+    baseline day: a list of {signal_id, from, to, points}, largest |points| first, at most `top` (vectorised form of
+    `signal_contributions`). `signals`: as_of, signal_id, status, score for the baseline days and the as-of days."""
+    specs = pd.DataFrame([{"signal_id": s.id, "dimension": s.dimension, "weight": s.weight} for s in model.signals])
+    present = signals[signals["status"].eq("present") & signals["score"].notna()][["as_of", "signal_id", "score"]]
+    present = present.merge(specs, on="signal_id")
+    keys = progress[["as_of", "dimension", "baseline_on"]].dropna(subset=["baseline_on"]).drop_duplicates()
+    now = keys.merge(present, on=["as_of", "dimension"])
+    then = present.rename(columns={"as_of": "baseline_on", "score": "score_then"})[
+        ["baseline_on", "signal_id", "score_then"]]
+    both = now.merge(then, on=["baseline_on", "signal_id"])
+    empty = pd.Series([[] for _ in range(len(progress))], index=progress.index, dtype=object)
+    if both.empty:
+        return empty
+    both["w_total"] = both.groupby(["as_of", "dimension"])["weight"].transform("sum")
+    both["points"] = both["weight"] * (both["score"] - both["score_then"]) / both["w_total"]
+    both = both[both["points"].abs() >= 0.05]
+    both = both.assign(abs_points=both["points"].abs()).sort_values(["as_of", "dimension", "abs_points", "signal_id"],
+                                                                    ascending=[True, True, False, True])
+    both = both.groupby(["as_of", "dimension"], sort=False).head(top)
+    items = {}
+    for (day, dim), part in both.groupby(["as_of", "dimension"], sort=False):
+        items[(day, dim)] = [{"signal_id": r.signal_id, "from": round(float(r.score_then), 1),
+                              "to": round(float(r.score), 1), "points": round(float(r.points), 2)}
+                             for r in part.itertuples(index=False)]
+    return pd.Series([items.get((d, m), []) for d, m in zip(progress["as_of"], progress["dimension"])],
+                     index=progress.index, dtype=object)

@@ -6,6 +6,7 @@ from dagster import Definitions, EnvVar, in_process_executor
 
 from pipelines.assets.canonical import canonical_tables
 from pipelines.assets.drift import apex_alert_deliveries, apex_drift_events
+from pipelines.assets.measure import apex_measure, apex_report
 from pipelines.assets.raw import raw_sandbox
 from pipelines.assets.scores import apex_dimension_scores, apex_ecosystem_health, apex_signal_values
 from pipelines.checks import canonical_quality_checks, output_checks, raw_checks
@@ -16,7 +17,7 @@ from pipelines.schedules import apex_daily_schedule, organisation_registry
 
 defs = Definitions(
     assets=[raw_sandbox, canonical_tables, apex_signal_values, apex_dimension_scores, apex_ecosystem_health,
-            apex_drift_events, apex_alert_deliveries],
+            apex_drift_events, apex_alert_deliveries, apex_measure, apex_report],
     asset_checks=[
         raw_checks(raw_sandbox.key, "sandbox"),
         canonical_quality_checks,
