@@ -169,3 +169,4 @@ def ensure_tables(engine: sa.Engine) -> None:
 
 import dbt_like_sql.drift_schema  # noqa: E402,F401  (drift and alert tables on the same metadata)
 from dbt_like_sql import quality_tables, quarantine  # noqa: E402,F401  (their tables join the shared metadata)
+import dbt_like_sql.measure_schema  # noqa: E402,F401  (Measure-phase tables on the same metadata)
