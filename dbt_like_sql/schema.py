@@ -43,6 +43,19 @@ for _source in SOURCES:
     raw_table(_source)
 
 
+# Incremental cursor per (organisation, source, stream): how far a connector has landed. Advanced only after the
+# rows it covers are committed to raw_<source>, so a sync killed at any point resumes from there.
+connector_cursors = sa.Table(
+    "connector_cursors",
+    metadata,
+    sa.Column("org_id", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("stream", sa.String(64), primary_key=True),
+    sa.Column("cursor", sa.Text(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+)
+
+
 def _output_keys() -> list[sa.Column]:
     return [
         sa.Column("org_id", sa.String(64), primary_key=True),
@@ -156,3 +169,4 @@ def ensure_tables(engine: sa.Engine) -> None:
 
 import dbt_like_sql.drift_schema  # noqa: E402,F401  (drift and alert tables on the same metadata)
 from dbt_like_sql import quality_tables, quarantine  # noqa: E402,F401  (their tables join the shared metadata)
+import dbt_like_sql.measure_schema  # noqa: E402,F401  (Measure-phase tables on the same metadata)

@@ -201,10 +201,19 @@ def cmd_demo(args: argparse.Namespace) -> int:
     start = end - timedelta(days=args.days - 1)
     print(f"apex-monitor demo · model {model.version} · {len(deployment.organisations)} organisations · "
           f"{args.days} days ({start} .. {end}), one run per organisation\n")
+    from connectors.simulator.demo import start_for
+
+    simulator = start_for(deployment, end + timedelta(days=1))
+    if simulator is not None:
+        print(f"  PRM/CRM simulator on {simulator.base_url}: the connectors sync over HTTP from it "
+              f"({', '.join(sorted(simulator.tenants))})")
     for org in deployment.organisations:
         t0 = time.perf_counter()
         run_range(instance, org.id, start, end)
         print(f"  {org.id}: backfilled in {time.perf_counter() - t0:.1f} s")
+    if simulator is not None:
+        print(f"  simulator answered {len(simulator.log)} HTTP requests")
+        simulator.stop()
     print()
     for org in deployment.organisations:
         print(summary(engine, model, org, end))

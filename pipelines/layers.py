@@ -61,19 +61,32 @@ class IngestResult:
         return sum(self.new_versions.values())
 
 
-def ingest(engine: sa.Engine, org: Organisation, until: date) -> list[IngestResult]:
-    """Land every configured source's changes up to the end of `until` into its raw table."""
+def ingest(engine: sa.Engine, org: Organisation, until: date, only: str | None = None) -> list[IngestResult]:
+    """Land every configured source's changes up to the end of `until` into its raw table (`only`: one source type).
+
+    API sources sync what the system holds now (their cursor, not `until`, bounds what is fetched): a system serves
+    its current state, and the as-of rules apply downstream on business dates."""
     ensure_tables(engine)
     results = []
     for source in org.sources:
+        if only is not None and source.type != only:
+            continue
         if source.type == "sandbox":
             cursors = landing.landed_until(engine, "sandbox", org.id)
             counts = {}
             for batch in sandbox_source.fetch(org.id, source.profile, until, cursors):
-                counts[batch.stream] = landing.land(engine, "sandbox", batch.records)
+                if source.streams is None or batch.stream in source.streams:
+                    counts[batch.stream] = landing.land(engine, "sandbox", batch.records)
             results.append(IngestResult("sandbox", counts))
-        else:  # pragma: no cover - the configuration's discriminated union admits no other type yet
-            raise ValueError(f"source type {source.type!r} has no connector")
+        else:
+            from connectors import registry, sync
+
+            connector = registry.connector_for(org.id, source)
+            try:
+                result = sync.sync(engine, connector)
+            finally:
+                connector.close()
+            results.append(IngestResult(connector.source, result.new_versions))
     return results
 
 

@@ -13,6 +13,7 @@ EXPECTED_CHECKS = {
     "canonical/tables:quarantine": True,
     "canonical/tables:source_freshness": False,
     "canonical/tables:source_volume": True,
+    "raw/raw_salesforce:envelope_contract": False,
     "raw/raw_sandbox:envelope_contract": False,
     "scores/apex_dimension_scores:output_contract": True,
     "scores/apex_ecosystem_health:output_contract": True,
