@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from connectors.hubspot import HubSpotConnector, HubSpotSource
+from connectors.partnerstack import PartnerStackConnector, PartnerStackSource
 from connectors.salesforce import SalesforceConnector, SalesforceSource
 
-API_SOURCES = (SalesforceSource,)
-_CONNECTORS = {"salesforce": SalesforceConnector}
+API_SOURCES = (SalesforceSource, HubSpotSource, PartnerStackSource)
+_CONNECTORS = {"salesforce": SalesforceConnector, "hubspot": HubSpotConnector, "partnerstack": PartnerStackConnector}
 
 
 def connector_for(org_id: str, settings, **client_options):

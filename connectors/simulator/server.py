@@ -70,8 +70,9 @@ class Tenant:
         with self.lock:
             if system not in self._native:
                 state = render.current_state(self.streams(), self.clock)
-                self._native[system] = {obj: render.ordered(rows)
-                                        for obj, rows in getattr(render, system)(state).items()}
+                build = getattr(render, system)
+                objects = build(state, self.hubspot_partner_property) if system == "hubspot" else build(state)
+                self._native[system] = {obj: render.ordered(rows) for obj, rows in objects.items()}
             return self._native[system]
 
     def mutate(self, system: str, obj: str, count: int, field_name: str, value) -> list[str]:
@@ -128,7 +129,8 @@ class Simulator:
 
     def __init__(self, tenants: list[Tenant], *, faults: FaultPlan | None = None,
                  rate_limits: dict[str, RateLimit] | None = None, page_limits: dict[str, int] | None = None,
-                 port: int = 0, sf_limit_info_bursts: bool = False, sf_daily_allocation: int = 1_000_000) -> None:
+                 port: int = 0, sf_limit_info_bursts: bool = False, sf_daily_allocation: int = 1_000_000,
+                 hubspot_search_cap: int = 10_000) -> None:
         self.tenants = {t.name: t for t in tenants}
         self.faults = faults or FaultPlan()
         self.rate_limits = dict(rate_limits or {})
@@ -136,6 +138,7 @@ class Simulator:
         self.port = port
         self.sf_limit_info_bursts = sf_limit_info_bursts
         self.sf_daily_allocation = sf_daily_allocation
+        self.hubspot_search_cap = hubspot_search_cap
         self.tokens: dict[str, tuple[str, str]] = {}        # token -> (tenant, system)
         self.expired: set[str] = set()
         self.snapshots: dict[str, list[dict]] = {}

@@ -4,6 +4,8 @@ with versions as (
     select * from stg_sandbox__opportunities
     union all
     select * from stg_salesforce__opportunities
+    union all
+    select * from stg_hubspot__opportunities
 ),
 
 ranked as (

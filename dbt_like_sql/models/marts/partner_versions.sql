@@ -6,6 +6,10 @@ with staged as (
     select * from stg_sandbox__partners
     union all
     select * from stg_salesforce__partners
+    union all
+    select * from stg_hubspot__partners
+    union all
+    select * from stg_partnerstack__partners
 ),
 
 versions as (

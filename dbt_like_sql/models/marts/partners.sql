@@ -7,6 +7,10 @@ with versions as (
     select * from stg_sandbox__partners
     union all
     select * from stg_salesforce__partners
+    union all
+    select * from stg_hubspot__partners
+    union all
+    select * from stg_partnerstack__partners
 ),
 
 ranked as (
