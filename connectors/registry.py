@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+from connectors.file_export import FileExportConnector, FileExportSource
 from connectors.hubspot import HubSpotConnector, HubSpotSource
 from connectors.partnerstack import PartnerStackConnector, PartnerStackSource
 from connectors.salesforce import SalesforceConnector, SalesforceSource
 
-API_SOURCES = (SalesforceSource, HubSpotSource, PartnerStackSource)
-_CONNECTORS = {"salesforce": SalesforceConnector, "hubspot": HubSpotConnector, "partnerstack": PartnerStackConnector}
+API_SOURCES = (SalesforceSource, HubSpotSource, PartnerStackSource, FileExportSource)
+_CONNECTORS = {"salesforce": SalesforceConnector, "hubspot": HubSpotConnector, "partnerstack": PartnerStackConnector,
+               "file_export": FileExportConnector}
 
 
 def connector_for(org_id: str, settings, **client_options):

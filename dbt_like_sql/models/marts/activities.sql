@@ -3,6 +3,8 @@
 with versions as (
     select * from stg_sandbox__activities
     union all
+    select * from stg_file_export__activities
+    union all
     select * from stg_salesforce__tasks
     union all
     select * from stg_salesforce__events

@@ -6,6 +6,8 @@ with versions as (
     select * from stg_salesforce__deal_registrations
     union all
     select * from stg_partnerstack__deal_registrations
+    union all
+    select * from stg_file_export__deal_registrations
 ),
 
 ranked as (

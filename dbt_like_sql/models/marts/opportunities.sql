@@ -6,6 +6,8 @@ with versions as (
     select * from stg_salesforce__opportunities
     union all
     select * from stg_hubspot__opportunities
+    union all
+    select * from stg_file_export__opportunities
 ),
 
 ranked as (

@@ -6,6 +6,8 @@ with versions as (
     select * from stg_salesforce__opportunity_partners
     union all
     select * from stg_hubspot__opportunity_partners
+    union all
+    select * from stg_file_export__opportunity_partners
 ),
 
 ranked as (

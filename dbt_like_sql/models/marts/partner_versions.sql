@@ -10,6 +10,8 @@ with staged as (
     select * from stg_hubspot__partners
     union all
     select * from stg_partnerstack__partners
+    union all
+    select * from stg_file_export__partners
 ),
 
 versions as (

@@ -11,6 +11,8 @@ with versions as (
     select * from stg_hubspot__partners
     union all
     select * from stg_partnerstack__partners
+    union all
+    select * from stg_file_export__partners
 ),
 
 ranked as (
