@@ -334,3 +334,96 @@ def partnerstack(state: dict[str, list[tuple]]) -> dict[str, list[dict]]:
             partnership_key=ps_key("part", p["partner_id"]), provider_key=None, source_key=None,
             source_type="api", test=False, meta={}, fields=[]))
     return out
+
+
+# ---------------------------------------------------------------------------------------------------- Impartner
+IMPARTNER_TZ = "America/Chicago"
+
+
+def imp_id(kind: str, key: str | None) -> int | None:
+    return None if key is None else int(num_id(f"imp:{kind}:{key}", 7))
+
+
+def imp_time(ts) -> str | None:
+    """Impartner timestamps carry the tenant's local offset, e.g. 2025-01-02T09:15:00-06:00."""
+    if ts is None:
+        return None
+    t = pd.Timestamp(ts)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t
+    return t.tz_convert(IMPARTNER_TZ).isoformat()
+
+
+def impartner(state: dict[str, list[tuple]]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {k: [] for k in ("Account", "Tier", "Deal", "MDFRequestEngagement",
+                                                  "MDFClaimEngagement")}
+    first = min((u for rows in state.values() for _, u, _, _ in rows), default=pd.Timestamp("2025-01-01", tz="UTC"))
+    for rank, tier in enumerate(TIERS, start=1):
+        out["Tier"].append(_rec(imp_id("tier", tier), first, False, name=tier.title(), rank=rank,
+                                created=imp_time(first)))
+    acc = lambda p: imp_id("account", p)  # noqa: E731
+    for sid, u, d, p in state.get("partners", []):
+        out["Account"].append(_rec(
+            acc(p["partner_id"]), u, d, name=p["name"], website=p["domain"], crmId=None, isActive=p["churned_on"] is None,
+            partnerKey__cf=p["partner_id"], tierId=imp_id("tier", p["tier"]), tier__cf=picklist(p["tier"]),
+            partnerType__cf=p["partner_type"], region__cf=p["region"], mailingCountry=p["country"],
+            created=imp_time(p["onboarded_on"]), partnerSince__cf=p["onboarded_on"], churnedOn__cf=p["churned_on"],
+            accountManager__cf=p["owner_id"], executiveSponsor__cf=p["exec_sponsor_id"],
+            recordLink=f"https://prod.impartner.live/load/ACT/{acc(p['partner_id'])}"))
+    for sid, u, d, p in state.get("deal_registrations", []):
+        out["Deal"].append(_rec(
+            imp_id("deal", p["registration_id"]), u, d, name=f"Registration {p['registration_id']}",
+            accountId=acc(p["partner_id"]), created=imp_time(p["submitted_at"]), approvalStatus=picklist(p["status"]),
+            decided__cf=imp_time(p["decided_at"]), conflict__cf=p["conflict"],
+            conflictResolved__cf=imp_time(p["conflict_resolved_at"]), crmOpportunityId=p["opportunity_id"],
+            dealSize=p["estimated_amount"], currencyCode=p["currency"]))
+    for sid, u, d, p in state.get("mdf_requests", []):
+        out["MDFRequestEngagement"].append(_rec(
+            imp_id("mdfr", p["request_id"]), u, d, accountId=acc(p["partner_id"]), campaignKey__cf=p["campaign_id"],
+            submittedDate=p["submitted_on"], decisionDate=p["decided_on"], status=picklist(p["status"]),
+            requestedAmount=p["amount"], currencyCode=p["currency"], created=imp_time(p["submitted_on"])))
+    for sid, u, d, p in state.get("mdf_claims", []):
+        out["MDFClaimEngagement"].append(_rec(
+            imp_id("mdfc", p["claim_id"]), u, d, accountId=acc(p["partner_id"]),
+            requestId=imp_id("mdfr", p["request_id"]), submittedDate=p["submitted_on"], paidDate=p["paid_on"],
+            status=picklist(p["status"]), claimAmount=p["amount"], currencyCode=p["currency"],
+            created=imp_time(p["submitted_on"])))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- Crossbeam
+def xb_uuid(kind: str, key: str) -> str:
+    h = hashlib.sha1(f"xb:{kind}:{key}".encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def crossbeam(state: dict[str, list[tuple]]) -> dict[str, list[dict]]:
+    """Crossbeam: the vendor's partner organisations and account overlaps with them (from partner deals)."""
+    out: dict[str, list[dict]] = {"partners": [], "overlaps": []}
+    partners = {}
+    for sid, u, d, p in state.get("partners", []):
+        partners[p["partner_id"]] = p
+        out["partners"].append(_rec(xb_uuid("partner", p["partner_id"]), u, d, name=p["name"], domain=p["domain"],
+                                    tags=[{"id": 1, "label": p["partner_type"]}] if p["partner_type"] else []))
+    seen: dict[tuple, dict] = {}
+    for sid, u, d, p in state.get("opportunities", []):
+        if not p["partner_id"] or not p["customer_id"] or p["partner_id"] not in partners:
+            continue
+        key = (p["customer_id"], p["partner_id"])
+        gone = d or p["status"] == "lost"
+        if key in seen and not seen[key]["_deleted"] and seen[key]["_updated"] >= u:
+            continue
+        partner = partners[p["partner_id"]]
+        seen[key] = _rec(
+            f"{xb_uuid('record', p['customer_id'])}:{xb_uuid('precord', p['customer_id'] + p['partner_id'])}", u, gone,
+            record_id=p["customer_id"], record_name=f"Customer {p['customer_id']}", record_website=None,
+            record_email=None, crossbeam_record_id=xb_uuid("record", p["customer_id"]),
+            populations=[{"id": 1, "name": "Customers" if p["status"] == "won" else "Open Opportunities"}],
+            partner_id=xb_uuid("partner", p["partner_id"]), partner_name=partner["name"], partner_logo_url=None,
+            partner_record_id=f"P-{p['customer_id']}", partner_record_name=f"Customer {p['customer_id']}",
+            partner_record_website=None, partner_record_type="account",
+            partner_crossbeam_record_id=xb_uuid("precord", p["customer_id"] + p["partner_id"]),
+            partner_populations=[{"id": 21, "name": "Customers"}], partner_source_data=[],
+            partner_owner={"owner_name": None, "owner_email": None, "owner_phone": None,
+                           "crossbeam_owner_id": None})
+    out["overlaps"] = list(seen.values())
+    return out

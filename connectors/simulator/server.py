@@ -80,7 +80,8 @@ class Tenant:
         with self.lock:
             rows = self.native(system)[obj]
             changed = [r for r in rows if not r["_deleted"]][:count]
-            now = self.clock - pd.Timedelta(seconds=1)
+            now = self.clock                      # the edit happens now; the clock ticks on
+            self.clock = self.clock + pd.Timedelta(seconds=1)
             for r in changed:
                 r[field_name] = value
                 r["_updated"] = now
@@ -145,6 +146,9 @@ class Simulator:
         self.usage: dict[tuple[str, str], int] = {}
         self.log: list[tuple[str, str, str, int]] = []        # (system, method, path, status)
         self._windows: dict[tuple[str, str], deque] = {}
+        # Called with (system, request) before a data request is answered: tests use it to change records while a
+        # sync pages through them.
+        self.hooks: list[Callable[[str, Request], None]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         from connectors.simulator import crossbeam, hubspot, impartner, partnerstack, salesforce
@@ -291,6 +295,9 @@ class _Handler(BaseHTTPRequestHandler):
             answer = None  # the handler answers 401 for the now expired token (static keys: a one-off 401 below)
         else:
             answer = None
+        if answer is None and not is_token:
+            for hook in list(sim.hooks):
+                hook(system, request)
         if answer is None:
             try:
                 answer = sim.handlers[system](sim, request)

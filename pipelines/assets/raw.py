@@ -68,5 +68,5 @@ def _api_raw_asset(source: str):
     return _raw
 
 
-API_RAW_SOURCES = ("salesforce", "hubspot", "partnerstack", "file_export")
+API_RAW_SOURCES = ("salesforce", "hubspot", "partnerstack", "impartner", "crossbeam", "file_export")
 API_RAW_ASSETS = [_api_raw_asset(s) for s in API_RAW_SOURCES]

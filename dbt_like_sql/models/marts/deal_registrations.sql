@@ -7,6 +7,8 @@ with versions as (
     union all
     select * from stg_partnerstack__deal_registrations
     union all
+    select * from stg_impartner__deal_registrations
+    union all
     select * from stg_file_export__deal_registrations
 ),
 

@@ -5,6 +5,8 @@ with versions as (
     union all
     select * from stg_salesforce__mdf_requests
     union all
+    select * from stg_impartner__mdf_requests
+    union all
     select * from stg_file_export__mdf_requests
 ),
 

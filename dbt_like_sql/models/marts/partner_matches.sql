@@ -21,7 +21,15 @@ with candidates as (
     union all
     select org_id, source, source_id, source_updated_at, fetched_at, is_deleted, partner_id as source_partner_id,
            match_key, lower(domain) as domain_key, lower(trim(name)) as name_key
+    from stg_impartner__partners
+    union all
+    select org_id, source, source_id, source_updated_at, fetched_at, is_deleted, partner_id as source_partner_id,
+           match_key, lower(domain) as domain_key, lower(trim(name)) as name_key
     from stg_file_export__partners
+    union all
+    select org_id, source, source_id, source_updated_at, fetched_at, is_deleted, partner_id as source_partner_id,
+           match_key, lower(domain) as domain_key, lower(trim(name)) as name_key
+    from stg_crossbeam__partners
 ),
 
 ranked as (

@@ -11,6 +11,8 @@ with staged as (
     union all
     select * from stg_partnerstack__partners
     union all
+    select * from stg_impartner__partners
+    union all
     select * from stg_file_export__partners
 ),
 

@@ -12,6 +12,8 @@ with versions as (
     union all
     select * from stg_partnerstack__partners
     union all
+    select * from stg_impartner__partners
+    union all
     select * from stg_file_export__partners
 ),
 
