@@ -245,8 +245,9 @@ def canonical_quality_checks(context: AssetCheckExecutionContext, warehouse: War
             yield from emit(context, spec, verdicts[name], gate_per_partition=True)
 
 
-def output_checks(asset_key: AssetKey, table: str):
-    """The `output_contract` check of a score asset: its output table's contract on the rows the run wrote."""
+def output_checks(asset_key: AssetKey, table: str, day_column: str = "as_of"):
+    """The `output_contract` check of a score asset: its output table's contract on the rows the run wrote
+    (the rows whose `day_column` falls in the run's days)."""
     spec = _spec("output_contract", asset_key, True,
                  f"{table} against its declared output contract (keys, allowed values, 1..100 scores, ranges that "
                  f"contain their score), on the rows of the partition's days.")
@@ -261,7 +262,8 @@ def output_checks(asset_key: AssetKey, table: str):
         verdicts = []
         for org, dates in organisations_in_run(context, apex_config.deployment()):
             window = (str(dates[0].date()), str(dates[-1].date()))
-            outcomes = validate(warehouse.url, [batch_for(contract, org.id, window, model_version=version)])
+            outcomes = validate(warehouse.url, [batch_for(contract, org.id, window, day_column=day_column,
+                                                          model_version=version)])
             verdicts.append(contract_verdict(org.id, dates, outcomes))
         yield from emit(context, spec, verdicts, gate_per_partition=False)
 
