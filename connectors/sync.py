@@ -108,6 +108,46 @@ def _undated(engine: sa.Engine, source: str, org_id: str, stream: str, frame: pd
     return frame
 
 
+def prefetched(pages: Iterator, depth: int = 1) -> Iterator:
+    """The pages of `pages`, fetched by a helper thread up to `depth` pages ahead of the caller, so the next page
+    is on the wire while this one lands (a paced sync then spends its waits fetching, not idle). Errors surface in the
+    caller at the page where they happened; pages are handed over in order, and nothing is landed out of order."""
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def work() -> None:
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        box.put(("page", page), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("end", done))
+        except BaseException as err:  # noqa: BLE001 - re-raised in the caller
+            box.put(("error", err))
+
+    thread = threading.Thread(target=work, name="connector-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = box.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
+
+
 def sync(engine: sa.Engine, connector: Connector, *, streams: list[str] | None = None,
          fetched_at: datetime | None = None) -> SyncResult:
     """Land every stream's changes since its cursor; returns counts per stream."""
@@ -120,7 +160,7 @@ def sync(engine: sa.Engine, connector: Connector, *, streams: list[str] | None =
         state.cursor_before = state.cursor_after = landing.read_cursor(engine, connector.org_id, connector.source,
                                                                        stream)
         result.streams[stream] = state
-        for versions, new_cursor in connector.fetch(stream, state.cursor_before):
+        for versions, new_cursor in prefetched(connector.fetch(stream, state.cursor_before)):
             frame = to_frame(versions, fetched_at)
             state.fetched += len(frame)
             frame = _undated(engine, connector.source, connector.org_id, stream, frame, fetched_at)

@@ -91,8 +91,9 @@ def handle(sim, req: Request) -> Answer:
         return error(401, "Authentication credentials not found. This API supports OAuth 2.0 authentication.",
                      "INVALID_AUTHENTICATION")
     sim.count(tenant.name, "hubspot")
-    over, limit, remaining, window = sim.over_rate("hubspot", tenant.name)
     is_search = req.path.endswith("/search")
+    # Search has its own limit (5/s per account) and sends no rate-limit headers; the rest share the app's window.
+    over, limit, remaining, window = sim.over_rate("hubspot_search" if is_search else "hubspot", tenant.name)
     headers = {} if is_search or not limit else {
         "X-HubSpot-RateLimit-Max": str(limit), "X-HubSpot-RateLimit-Remaining": str(remaining),
         "X-HubSpot-RateLimit-Interval-Milliseconds": str(int(window * 1000))}

@@ -53,7 +53,8 @@ def source(directory) -> FileExportSource:
     ))
 
 
-def test_csv_and_excel_exports_map_into_the_canonical_tables(tmp_path, wh):
+def test_csv_and_excel_exports_map_into_the_canonical_tables(tmp_path, engine):
+    wh = engine
     write_export(tmp_path / "partners.xlsx", PARTNERS, list(PARTNERS[0]))
     write_export(tmp_path / "enrolments.csv", ENROLMENTS, list(ENROLMENTS[0]))
     first = sync.sync(wh, FileExportConnector("acme", source(tmp_path)))

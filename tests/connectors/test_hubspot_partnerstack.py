@@ -145,7 +145,8 @@ def test_bad_credentials_fail_naming_org_and_source(monkeypatch, wh):
             assert secret not in str(err.value) and "WRONG" not in str(err.value)
 
 
-def test_one_partner_in_two_systems_is_one_partner_and_canonical_matches_sandbox(wh):
+def test_one_partner_in_two_systems_is_one_partner_and_canonical_matches_sandbox(engine):
+    wh = engine
     with simulator(page_limits={"hubspot": 50}) as sim:
         sync.sync(wh, hubspot(sim))
         sync.sync(wh, partnerstack(sim))

@@ -143,7 +143,8 @@ def test_bad_credentials(monkeypatch, wh):
             assert "WRONG" not in str(err.value)
 
 
-def test_canonical_tables_and_crossbeam_partner_matching(wh):
+def test_canonical_tables_and_crossbeam_partner_matching(engine):
+    wh = engine
     with simulator() as sim:
         sync.sync(wh, impartner(sim))
         sync.sync(wh, crossbeam(sim))

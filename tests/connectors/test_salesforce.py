@@ -89,7 +89,9 @@ def test_incremental_sync_fetches_only_changes(sim, sf_env, wh):
     assert set(got.loc[got["payload"].map(lambda p: p.get("StageName") == "Negotiation"), "source_id"]) == set(changed)
 
 
-def test_canonical_tables_match_the_sandbox_source(sim, sf_env, wh):
+def test_canonical_tables_match_the_sandbox_source(sim, sf_env, engine):
+    """On SQLite and PostgreSQL: the staging SQL of every source runs on both warehouses."""
+    wh = engine
     sync.sync(wh, connector(sim))
     deployment = parse_deployment({"organisations": [{"id": "sbx", "name": "Sandbox", "sources": [
         {"type": "sandbox", "profile": PROFILE.model_dump(mode="json")}]}]}, "test.yaml")
