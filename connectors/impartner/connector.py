@@ -81,7 +81,7 @@ class ImpartnerConnector:
                 skip = (skip + at_newest) if (low is not None and newest == low) else at_newest
                 low = newest
             yield versions, low.isoformat() if low is not None else None
-            if len(results) < self.take or not stamps:
+            if len(results) < self.take or not stamps or int(params["skip"]) + len(results) >= int(data.get("count") or 0):
                 return
 
     def close(self) -> None:
