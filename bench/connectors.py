@@ -14,8 +14,8 @@ Rate limits used (requests per second):
 - PartnerStack, Impartner, Crossbeam: undocumented (UNSURE); 10/s assumed, with their maximum pages 250, 500
   (Impartner's maximum `take` is UNSURE too) and 1,000.
 
-Reported per connector: the full sync's records per second on its bulk streams (streams of at least two full pages,
-where paging speed is what is measured) against the bound, the whole sync including its small streams, throttle
+Reported per connector: the records per second of its largest stream (where paging speed is what is measured)
+against the bound, the whole sync including its small streams (each costs at least one paced request), throttle
 answers received (should be 0: the client stays under the limit), and after the simulator's clock moves on one day
 (the sandbox's changes of that day), how many records the incremental sync fetched against how many changed.
 Writes bench/results/connectors.md.
@@ -118,7 +118,11 @@ def run(system: str, workdir: Path) -> dict:
         seconds = time.perf_counter() - started
         throttled = sum(1 for s, _, _, status in sim.log if s == system and status in (403, 429))
         bound = rps * page
-        bulk = {s: v for s, v in full.streams.items() if v.fetched >= 2 * page}
+        # The largest stream read by paging (HubSpot's deal-company associations are read per page of deals by a
+        # batch call, so the paging bound does not apply to them).
+        paged = {s: v for s, v in full.streams.items() if s != "deal_company_associations"}
+        largest = max(paged, key=lambda s: paged[s].fetched)
+        bulk = {largest: paged[largest]}
         bulk_records = sum(v.fetched for v in bulk.values())
         bulk_seconds = sum(c.seconds[s] for s in bulk)
         before = {obj: {r["_id"]: r["_updated"] for r in rows} for obj, rows in tenant.native(system).items()}
@@ -129,7 +133,7 @@ def run(system: str, workdir: Path) -> dict:
         c.close()
         engine.dispose()
     return {"system": system, "records": full.fetched, "seconds": seconds, "rate": full.fetched / seconds,
-            "bulk_streams": ", ".join(sorted(bulk)) or "-", "bulk_rate": bulk_records / bulk_seconds if bulk_seconds else 0,
+            "bulk_streams": f"{largest} ({bulk_records} records, {full.streams[largest].pages} pages)", "bulk_rate": bulk_records / bulk_seconds if bulk_seconds else 0,
             "bound": bound, "throttled": throttled, "changed": changed, "inc_fetched": inc.fetched,
             "inc_landed": inc.landed, "requests": sim.requests_to(system)}
 
@@ -140,15 +144,17 @@ def main() -> None:
         for system in LIMITS:
             r = run(system, Path(tmp))
             rows.append(r)
-            print(f"{system:12} {r['records']:7d} records in {r['seconds']:6.1f} s · bulk {r['bulk_rate']:7.0f}/s "
+            print(f"{system:12} {r['records']:7d} records in {r['seconds']:6.1f} s · {r['bulk_streams']}: "
+                  f"{r['bulk_rate']:7.0f}/s "
                   f"of bound {r['bound']:6.0f}/s ({r['bulk_rate'] / r['bound']:.0%}) · whole sync {r['rate']:6.0f}/s "
                   f"· throttled {r['throttled']} · next day: {r['changed']} changed, fetched {r['inc_fetched']}, "
                   f"landed {r['inc_landed']}", flush=True)
     lines = ["# Connector throughput against the bound", "",
              "`make bench-connectors`; machine: 2-core AMD EPYC, Python 3.11.7, shared with other work while measured. "
              "Bound = requests allowed per second x maximum records per page (see bench/connectors.py for the limits "
-             "and which of them are assumptions).", "",
-             "| connector | records | seconds | bulk streams | bulk records/s | bound records/s | bulk / bound | "
+             "and which of them are assumptions). A stream whose requests fit in one rate window (fewer requests than the "
+             "limit allows per window) can exceed the bound: the limit is a rate over the window, not a spacing.", "",
+             "| connector | records | seconds | largest stream | its records/s | bound records/s | largest / bound | "
              "whole sync records/s | throttle answers | changed next day | incremental fetched | incremental landed |",
              "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:

@@ -26,7 +26,7 @@ from typing import Literal
 import pandas as pd
 from pydantic import Field, model_validator
 
-from connectors.base import SourceSettings, pacer_for, resolved_base_url
+from connectors.base import SourceSettings, pacer_at, pacer_for, resolved_base_url
 from connectors.http import (Credentials, HttpClient, HttpError, OAuth2ClientCredentials, Pacer, RetryPolicy,
                              StaticHeaderAuth, ThrottleRule)
 from connectors.http.paging import AfterCursor
@@ -106,9 +106,8 @@ class HubSpotConnector:
                       retry=RetryPolicy(attempts=settings.max_attempts),
                       throttle=ThrottleRule(matches=_throttle, fatal=_daily, name="HubSpot rate"), **client_options)
         self.client = HttpClient(org_id, self.source, self.auth, pacer=pacer_for(settings, None), **common)
-        rps = settings.search_requests_per_second
         self.search_client = HttpClient(org_id, self.source, self.auth,
-                                         pacer=Pacer(int(rps), 1.0) if rps >= 1 else Pacer(1, 1 / rps), **common)
+                                         pacer=pacer_at(settings.search_requests_per_second), **common)
         self.page = min(200, settings.page_size or 200)
         self.list_page = min(100, settings.page_size or 100)
 
