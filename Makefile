@@ -15,7 +15,7 @@ export WAREHOUSE_URL ?= sqlite:///$(STATE)/warehouse.sqlite
 # PostgreSQL used by the tests: role and databases are created by scripts/ensure_postgres.sh.
 export TEST_PG_URL ?= postgresql+psycopg://apex_test:apex_test@127.0.0.1:5432/apex_test
 
-.PHONY: install demo test ui postgres bench bench-drift bench-quality bench-validity bench-signals-large clean
+.PHONY: install demo test ui postgres bench bench-drift bench-quality bench-connectors bench-validity bench-signals-large clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -52,6 +52,9 @@ bench-drift: install
 
 bench-quality: install postgres
 	$(BIN)/python -m bench.data_quality
+
+bench-connectors: install
+	$(BIN)/python -m bench.connectors
 
 clean:
 	rm -rf $(STATE)

@@ -142,6 +142,10 @@ def raw_checks(asset_key: AssetKey, source: str):
         contract = raw_contract(source, streams)
         verdicts = []
         for org, dates in organisations_in_run(context, apex_config.deployment()):
+            if not any(s.type == source and getattr(s, "streams", None) != () for s in org.sources):
+                # The organisation lands nothing into this raw table: nothing to judge (and no suite to run).
+                verdicts.append(contract_verdict(org.id, dates, []))
+                continue
             window = (str(dates[0].date()), str(dates[-1].date()))
             batch = batch_for(contract, org.id, window, day_column="source_updated_at")
             verdicts.append(contract_verdict(org.id, dates, validate(warehouse.url, [batch])))
