@@ -5,9 +5,10 @@ dimension. Its baseline is each dimension's score on the cycle's first scored da
 after it with a score). For every as-of day inside the cycle and every dimension:
 
 - movement = score − baseline (points);
-- share of the way to target = movement / (target − baseline), for focus dimensions (1.0 = target reached);
-- on track at the current pace: the straight-line projection to the cycle's end, baseline + movement · (days in the
-  cycle / days elapsed), reaches the target (for a target below the baseline: falls to it);
+- share of the way to target = movement / (target − baseline), for focus dimensions (1.0 = target reached; none when
+  the baseline already meets the target: a target is a level to reach);
+- on track at the current pace: the straight-line projection to the cycle's end, baseline + movement · (days from
+  the baseline day to the end / days elapsed), reaches the target; a score already at the target is on track;
 - the signals that moved it: each present signal's change in score, weighted as in the dimension mean
   (w_i · Δscore_i / Σw of the signals present on both days), largest first;
 - a surprise: a non-focus dimension whose movement is at least `surprise_points` either way.
@@ -125,18 +126,18 @@ def cycle_progress(cycle: CycleSpec, dimension_scores: pd.DataFrame, dates: pd.D
     out["movement"] = out["score"].astype(float) - out["baseline"]
     out["target"] = out["dimension"].map(lambda d: cycle.target(d)).astype(float)
     gap = out["target"] - out["baseline"]
-    out["share_to_target"] = (out["movement"] / gap).where(gap.abs() > 1e-9)
+    # A target is a level to reach: at or below the baseline it is already reached and has no "way to go".
+    out["share_to_target"] = (out["movement"] / gap).where(gap > 1e-9)
     out["days_total"] = int((end - start).days)
     elapsed = (out["as_of"] - out["baseline_on"]).dt.days
     out["days_elapsed"] = elapsed.astype("Float64")
     span = (end - out["baseline_on"]).dt.days
     pace_factor = (span / elapsed).where(elapsed > 0)
     out["projected_end"] = out["baseline"] + out["movement"] * pace_factor
-    rising = gap >= 0
-    reach = np.where(rising, out["projected_end"] >= out["target"] - 1e-9, out["projected_end"] <= out["target"] + 1e-9)
+    reach = out["projected_end"] >= out["target"] - 1e-9
     on_track = pd.Series(reach, index=out.index, dtype="boolean")
     # Already at the target counts as on track even before any pace exists.
-    at_target = np.where(rising, out["score"] >= out["target"], out["score"] <= out["target"])
+    at_target = out["score"] >= out["target"] - 1e-9
     on_track = on_track.where(out["projected_end"].notna(), pd.NA)
     on_track = on_track.mask(pd.Series(at_target, index=out.index) & out["score"].notna(), True)
     on_track = on_track.where(out["is_focus"] & out["baseline"].notna() & out["score"].notna(), pd.NA)

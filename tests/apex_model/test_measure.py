@@ -42,14 +42,18 @@ def test_focus_progress_by_hand() -> None:
     assert d4["projected_end"] == pytest.approx(40 + 12 * 89 / 30)
     assert bool(d4["on_track"]) is True and bool(d4["is_focus"]) is True
     d7 = row(out, "2026-07-31", "D7")
-    # target 40 below the baseline 60: a fall is the goal. -5 of -20 = 0.25; projected 60 - 5*89/30 = 45.17 > 40
-    assert d7["share_to_target"] == pytest.approx(0.25)
-    assert bool(d7["on_track"]) is False
+    # target 40 at or below the baseline 60: already reached, no way to go; projected 60 - 5*89/30 = 45.17 >= 40
+    assert pd.isna(d7["share_to_target"])
+    assert bool(d7["on_track"]) is True
     d2 = row(out, "2026-07-31", "D2")
     assert bool(d2["is_surprise"]) is True and pd.isna(d2["target"]) and pd.isna(d2["on_track"])
     assert bool(row(out, "2026-07-31", "D1")["is_surprise"]) is False          # moved 0
     # on the first day nothing has moved and no pace exists yet
     assert pd.isna(row(out, "2026-07-01", "D4")["on_track"])
+    # falling short: +3 in 30 days projects 40 + 3*89/30 = 48.9 < 70
+    slow = scores({"2026-07-01": {"D4": 40.0}, "2026-07-31": {"D4": 43.0}})
+    d4_slow = row(cycle_progress(CYCLE, slow, pd.DatetimeIndex(["2026-07-31"])), "2026-07-31", "D4")
+    assert d4_slow["share_to_target"] == pytest.approx(0.1) and bool(d4_slow["on_track"]) is False
 
 
 def test_surprise_threshold_is_inclusive_both_ways() -> None:
