@@ -155,7 +155,9 @@ def moved_by(model: ApexModel, signals: pd.DataFrame, progress: pd.DataFrame, to
     specs = pd.DataFrame([{"signal_id": s.id, "dimension": s.dimension, "weight": s.weight} for s in model.signals])
     present = signals[signals["status"].eq("present") & signals["score"].notna()][["as_of", "signal_id", "score"]]
     present = present.merge(specs, on="signal_id")
+    present["as_of"] = present["as_of"].astype("datetime64[ns]")      # one datetime unit on both sides of a merge
     keys = progress[["as_of", "dimension", "baseline_on"]].dropna(subset=["baseline_on"]).drop_duplicates()
+    keys = keys.astype({"as_of": "datetime64[ns]", "baseline_on": "datetime64[ns]"})
     now = keys.merge(present, on=["as_of", "dimension"])
     then = present.rename(columns={"as_of": "baseline_on", "score": "score_then"})[
         ["baseline_on", "signal_id", "score_then"]]
@@ -174,5 +176,5 @@ def moved_by(model: ApexModel, signals: pd.DataFrame, progress: pd.DataFrame, to
         items[(day, dim)] = [{"signal_id": r.signal_id, "from": round(float(r.score_then), 1),
                               "to": round(float(r.score), 1), "points": round(float(r.points), 2)}
                              for r in part.itertuples(index=False)]
-    return pd.Series([items.get((d, m), []) for d, m in zip(progress["as_of"], progress["dimension"])],
+    return pd.Series([items.get((pd.Timestamp(d), m), []) for d, m in zip(progress["as_of"], progress["dimension"])],
                      index=progress.index, dtype=object)

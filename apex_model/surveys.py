@@ -63,9 +63,11 @@ def survey_signals(answers: pd.DataFrame, dates: pd.DatetimeIndex, ageing: Surve
         return pd.DataFrame(columns=SIGNAL_COLUMNS)
     per_resp = (answers.groupby(["respondent_id", "role", "dimension", "answered_on"], as_index=False)["value"]
                 .mean().sort_values("answered_on"))
+    per_resp["answered_on"] = per_resp["answered_on"].astype("datetime64[ns]")   # merge_asof needs one unit
     # One pass over all dates: each (day, respondent, dimension) gets the respondent's newest answer up to that day.
     keys = per_resp[["respondent_id", "dimension"]].drop_duplicates()
-    grid = keys.merge(pd.DataFrame({"as_of": pd.DatetimeIndex(dates).sort_values()}), how="cross")
+    grid = keys.merge(pd.DataFrame({"as_of": pd.DatetimeIndex(dates).sort_values().astype("datetime64[ns]")}),
+                      how="cross")
     grid = grid.sort_values("as_of")
     newest = pd.merge_asof(grid, per_resp, left_on="as_of", right_on="answered_on", by=["respondent_id", "dimension"],
                            direction="backward").dropna(subset=["answered_on"])
