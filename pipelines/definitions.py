@@ -24,6 +24,8 @@ defs = Definitions(
         output_checks(apex_signal_values.key, "apex_signal_values"),
         output_checks(apex_dimension_scores.key, "apex_dimension_scores"),
         output_checks(apex_ecosystem_health.key, "apex_ecosystem_health"),
+        output_checks(apex_measure.key, "apex_measure", "apex_survey_signals", "apex_perception_gaps",
+                      "apex_peer_benchmark"),
     ],
     jobs=[apex_daily_job],
     schedules=[apex_daily_schedule],

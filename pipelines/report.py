@@ -129,7 +129,8 @@ def gather(engine: sa.Engine, model: ApexModel, deployment: Deployment, org: Org
         alerts = _frame(engine, sa.select(apex_alerts).where(apex_alerts.c.org_id == org.id,
                                                              apex_alerts.c.model_version == v,
                                                              apex_alerts.c.opened_on <= day))
-        series_scores = {"overall": overall, **{d: wide[d] for d in wide.columns}}
+        # Markers sit on the drawn lines: overall and the dimensions shown; the others' alerts are in the list below.
+        series_scores = {"overall": overall, **{d: wide[d] for d in shown if d in wide}}
         for a in alerts.itertuples(index=False):
             opened = a.opened_on.date()
             s = series_scores.get(a.series)

@@ -8,7 +8,11 @@ a full-page screenshot. The websocket client is `websockets` (pinned in requirem
 from __future__ import annotations
 
 import base64
+import contextlib
 import json
+import os
+import shutil
+import signal
 import subprocess
 import tempfile
 import time
@@ -25,12 +29,14 @@ class Chromium:
         binary = chromium_binary()
         if binary is None:
             raise RuntimeError("no Chromium: `make test` installs Debian's chromium package")
-        self._profile = tempfile.TemporaryDirectory(prefix="apex-chromium-")
-        self.proc = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={self._profile.name}",
+        self.profile = tempfile.mkdtemp(prefix="apex-chromium-")
+        self._stack = contextlib.ExitStack()
+        # Its own process group: closing ends the browser and every helper process it started, and nothing else.
+        self.proc = subprocess.Popen([binary, *CHROMIUM_FLAGS, f"--user-data-dir={self.profile}",
                                       "--remote-debugging-address=127.0.0.1", "--remote-debugging-port=0",
                                       "--window-size=1100,1400", "--hide-scrollbars", "about:blank"],
-                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        port_file = Path(self._profile.name) / "DevToolsActivePort"
+                                     stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True)
+        port_file = Path(self.profile) / "DevToolsActivePort"
         deadline = time.monotonic() + 60
         while not (port_file.exists() and port_file.read_text().strip()):
             if self.proc.poll() is not None or time.monotonic() > deadline:
@@ -40,7 +46,8 @@ class Chromium:
         self.port = int(port_file.read_text().split()[0])
         with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/json/list", timeout=10) as resp:
             pages = [t for t in json.load(resp) if t["type"] == "page"]
-        self.ws = connect(pages[0]["webSocketDebuggerUrl"], max_size=64 * 1024 * 1024, open_timeout=30)
+        self.ws = self._stack.enter_context(connect(pages[0]["webSocketDebuggerUrl"], max_size=64 * 1024 * 1024,
+                                                    open_timeout=30))
         self._id = 0
         self.events: list[dict] = []
         for domain in ("Page", "Runtime", "Log", "Network"):
@@ -109,13 +116,18 @@ class Chromium:
 
     def close(self) -> None:
         try:
-            if hasattr(self, "ws"):
-                self.ws.close()
+            self._stack.close()
         finally:
-            self.proc.terminate()
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(timeout=20)
             except subprocess.TimeoutExpired:
-                self.proc.kill()
+                with contextlib.suppress(ProcessLookupError):
+                    os.killpg(self.proc.pid, signal.SIGKILL)
                 self.proc.wait(timeout=20)
-            self._profile.cleanup()
+            for _ in range(20):          # helper processes may still be writing to the profile for a moment
+                shutil.rmtree(self.profile, ignore_errors=True)
+                if not os.path.exists(self.profile):
+                    break
+                time.sleep(0.2)

@@ -20,11 +20,14 @@ from pipelines.assets.drift import apex_drift_events
 from pipelines.assets.measure import apex_measure, apex_report
 from pipelines.assets.raw import raw_sandbox
 from pipelines.assets.scores import apex_dimension_scores, apex_ecosystem_health, apex_signal_values
+from pipelines.checks import output_checks
 from pipelines.partitions import ORGANISATIONS, partition_key
 from pipelines.resources import ApexConfigResource, WarehouseResource
 
 ASSETS = [raw_sandbox, canonical_tables, apex_signal_values, apex_dimension_scores, apex_ecosystem_health,
-          apex_drift_events, apex_measure, apex_report]
+          apex_drift_events, apex_measure, apex_report,
+          output_checks(apex_measure.key, "apex_measure", "apex_survey_signals", "apex_perception_gaps",
+                        "apex_peer_benchmark")]
 START, END = "2026-02-01", "2026-03-17"
 TINY_PROFILE = {"stage": "early_stage", "maturity": 2, "seed": 11, "history_start": "2025-01-01"}
 OTHER_PROFILE = {"stage": "growth", "maturity": 4, "seed": 5, "history_start": "2025-01-01"}

@@ -53,6 +53,13 @@ def test_survey_imports_and_the_malformed_file(measured) -> None:
     assert "tiny-ten-point.csv" in measure_meta[-1]["survey_files_failed"].value
 
 
+def test_the_measure_tables_meet_their_contracts(measured) -> None:
+    for org, result in measured["results"].items():
+        evaluations = result.get_asset_check_evaluations()
+        assert evaluations and all(e.passed for e in evaluations), org
+        assert evaluations[-1].metadata["tables"].value == 4
+
+
 def test_focus_progress_by_hand_from_the_stored_scores(measured) -> None:
     url = measured["url"]
     base = score(url, "tiny", "D4", "2026-03-01")
