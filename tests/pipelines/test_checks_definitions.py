@@ -14,6 +14,7 @@ EXPECTED_CHECKS = {
     "canonical/tables:source_freshness": False,
     "canonical/tables:source_volume": True,
     "raw/raw_sandbox:envelope_contract": False,
+    "measure/apex_measure:output_contract": True,
     "scores/apex_dimension_scores:output_contract": True,
     "scores/apex_ecosystem_health:output_contract": True,
     "signals/apex_signal_values:output_contract": True,
