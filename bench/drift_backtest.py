@@ -8,8 +8,9 @@ What is measured, per scenario:
 - **shift size**: the day-by-day difference between the shifted organisation and its stable twin (same seed, no
   event) on the shifted dimension, smoothed over 7 days; its largest absolute value within 270 days of the start.
 - **recall**: a shift of 10 points or more counts as found when the detector opens an alarm episode in the right
-  direction on that dimension after the event starts; "within 7 days" measures from the day the score's own shift
-  first reached 10 points (no detector can see a change the score does not show yet). The delay from the latent
+  direction on that dimension once the shift is visible in the score (its effect reached 5 points; an alarm before
+  that, even after the event's start, is chance and does not count); "within 7 days" measures from the day the
+  score's own shift first reached 10 points (no detector can see a change the score does not show yet). The delay from the latent
   start (which includes the time the signals' windows take to move) is reported beside it.
 - **false alerts**: alarm episodes opened on a stable organisation during the two evaluation years, per organisation
   and quarter; also how many of them coincide with a real move of the score of at least the minimum effect (the
@@ -35,6 +36,8 @@ SERIES = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "overall")
 RESULTS = Path(__file__).parent / "results" / "drift_backtest.md"
 DETECTION_WINDOW_DAYS = 7
 LARGE_SHIFT = 10.0
+VISIBLE_SHIFT = 5.0
+HORIZON_DAYS = 270
 QUARTERS = 8
 
 
@@ -70,9 +73,11 @@ class ShiftOutcome:
 
     @property
     def delay_from_reached(self) -> float | None:
+        """Days from the score's 10-point move to the alarm; negative when the alarm came earlier (while the shift
+        was already visible in the score, between 5 and 10 points)."""
         if self.detected is None or self.reached is None:
             return None
-        return max(0, (self.detected - self.reached).days)
+        return (self.detected - self.reached).days
 
     @property
     def delay_from_start(self) -> float | None:
@@ -85,17 +90,23 @@ def evaluate_shift(scenario: Scenario, settings: DriftSettings) -> ShiftOutcome:
     start = pd.Timestamp(event["start"])
     shifted, stable = load(scenario), load(scenario.stable_twin)
     diff = (shifted[f"score_{dim}"] - stable[f"score_{dim}"]).rolling(7, min_periods=4).median()
-    horizon = diff.loc[start:start + pd.Timedelta(days=270)]
+    horizon = diff.loc[start:start + pd.Timedelta(days=HORIZON_DAYS)]
     size = float(horizon.abs().max()) if horizon.notna().any() else 0.0
     sign = np.sign(horizon.loc[horizon.abs().idxmax()]) if horizon.notna().any() and size > 0 else 0
     reached_mask = (horizon * sign) >= LARGE_SHIFT
     reached = horizon.index[reached_mask.to_numpy()][0] if reached_mask.any() else None
+    # The first day the shift shows in the score at all (half the large-shift size): an alarm before it cannot be
+    # about the shift, even in the right direction, so it does not count as finding it.
+    visible_mask = (horizon * sign) >= VISIBLE_SHIFT
+    visible = horizon.index[visible_mask.to_numpy()][0] if visible_mask.any() else None
     scores, gates = series_frames(shifted, settings)
     found = alarms(detect(scores, settings, gate_reasons=gates))
     found = found[found["as_of"] >= pd.Timestamp(EVALUATION_START)]
     want = "up" if sign > 0 else "down"
-    hits = found[(found["series"] == dim) & (found["direction"] == want) & (found["as_of"] >= start)]
-    early = found[(found["series"] == dim) & (found["as_of"] < start)]
+    on_dim = found[found["series"] == dim]
+    hits = on_dim[(on_dim["direction"] == want) & (visible is not None) & (on_dim["as_of"] >= (visible or start))
+                  & (on_dim["as_of"] <= start + pd.Timedelta(days=HORIZON_DAYS))]
+    early = on_dim[on_dim["as_of"] < (visible or start + pd.Timedelta(days=HORIZON_DAYS + 1))]
     others = found[(found["series"] != dim) & (found["series"] != "overall") & (found["as_of"] >= start)]
     return ShiftOutcome(scenario.name, scenario.split, scenario.stage, dim, size, want, start, reached,
                         hits["as_of"].iloc[0] if len(hits) else None, len(early), len(others))
@@ -128,17 +139,33 @@ def evaluate_stable(scenario: Scenario, settings: DriftSettings) -> StableOutcom
                          found["series"].value_counts().to_dict())
 
 
-def run(settings: DriftSettings, split: str | None = None, stages: tuple[str, ...] | None = None):
-    shifts, stables = [], []
+def _evaluate(job: tuple[Scenario, DriftSettings]):
+    scenario, settings = job
+    settings = settings.for_stage(scenario.stage)
+    if scenario.events:
+        return evaluate_shift(scenario, settings)
+    return evaluate_stable(scenario, settings)
+
+
+def run(settings: DriftSettings, split: str | None = None, stages: tuple[str, ...] | None = None,
+        workers: int = 1):
+    """Evaluate the cached scenarios of `split` and `stages` (each with the settings of its stage)."""
+    jobs = []
     for scenario in all_scenarios():
         if split and scenario.split != split or stages and scenario.stage not in stages:
             continue
         if not cache_path(scenario).exists() or (scenario.events and not cache_path(scenario.stable_twin).exists()):
             continue
-        if scenario.events:
-            shifts.append(evaluate_shift(scenario, settings))
-        else:
-            stables.append(evaluate_stable(scenario, settings))
+        jobs.append((scenario, settings))
+    if workers > 1:
+        from concurrent.futures import ProcessPoolExecutor
+
+        with ProcessPoolExecutor(max_workers=workers) as pool:
+            outcomes = list(pool.map(_evaluate, jobs, chunksize=4))
+    else:
+        outcomes = [_evaluate(job) for job in jobs]
+    shifts = [o for o in outcomes if isinstance(o, ShiftOutcome)]
+    stables = [o for o in outcomes if isinstance(o, StableOutcome)]
     return shifts, stables
 
 

@@ -24,7 +24,31 @@ import pandas as pd
 HISTORY_START = date(2023, 1, 1)
 EVALUATION_START = date(2024, 1, 1)
 END = date(2025, 12, 31)
-CACHE = Path(os.environ.get("APEX_STATE_DIR", Path(__file__).resolve().parents[1] / ".state")) / "bench" / "drift"
+ROOT = Path(__file__).resolve().parents[1]
+CACHE_ROOT = Path(os.environ.get("APEX_STATE_DIR", ROOT / ".state")) / "bench" / "drift"
+# Everything a cached score series depends on: a change to any of these (new signals, a new model version, a
+# different sandbox) gives a new cache directory, so the backtest never reads scores of an older catalogue.
+SCORE_INPUTS = ("signals", "connectors/sandbox", "apex_model/model.yaml", "apex_model/aggregate.py",
+                "apex_model/normalise.py", "apex_model/health.py", "apex_model/maturity.py", "apex_model/stages.py",
+                "dbt_like_sql/models", "dbt_like_sql/macros.py", "pipelines/layers.py")
+
+
+def score_fingerprint() -> str:
+    """A short hash of the source files the score series are computed from."""
+    import hashlib
+
+    digest = hashlib.sha256()
+    for name in SCORE_INPUTS:
+        path = ROOT / name
+        files = sorted(path.rglob("*")) if path.is_dir() else [path]
+        for f in files:
+            if f.is_file() and f.suffix in (".py", ".yaml", ".yml", ".sql", ".csv"):
+                digest.update(str(f.relative_to(ROOT)).encode())
+                digest.update(f.read_bytes())
+    return digest.hexdigest()[:12]
+
+
+CACHE = CACHE_ROOT / score_fingerprint()
 
 # (stage, maturity, seed). Two years of evaluation after a year of history; the seeds are the bench's own.
 BASES: tuple[tuple[str, int, int], ...] = (

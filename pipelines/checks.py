@@ -245,9 +245,10 @@ def canonical_quality_checks(context: AssetCheckExecutionContext, warehouse: War
             yield from emit(context, spec, verdicts[name], gate_per_partition=True)
 
 
-def output_checks(asset_key: AssetKey, table: str, *more_tables: str):
-    """The `output_contract` check of an output asset: its output tables' contracts on the rows the run wrote (an
-    asset writing several tables, like the Measure asset, names them all: one check judges them together)."""
+def output_checks(asset_key: AssetKey, table: str, *more_tables: str, day_column: str = "as_of"):
+    """The `output_contract` check of an output asset: its output tables' contracts on the rows the run wrote (the
+    rows whose `day_column` falls in the run's days). An asset writing several tables, like the Measure asset, names
+    them all: one check judges them together."""
     tables = (table, *more_tables)
     spec = _spec("output_contract", asset_key, True,
                  f"{', '.join(tables)} against the declared output contract (keys, allowed values, 1..100 scores, "
@@ -263,8 +264,8 @@ def output_checks(asset_key: AssetKey, table: str, *more_tables: str):
         verdicts = []
         for org, dates in organisations_in_run(context, apex_config.deployment()):
             window = (str(dates[0].date()), str(dates[-1].date()))
-            outcomes = validate(warehouse.url, [batch_for(contract, org.id, window, model_version=version)
-                                                for contract in contracts])
+            outcomes = validate(warehouse.url, [batch_for(contract, org.id, window, day_column=day_column,
+                                                          model_version=version) for contract in contracts])
             verdicts.append(contract_verdict(org.id, dates, outcomes))
         yield from emit(context, spec, verdicts, gate_per_partition=False)
 

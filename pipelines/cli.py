@@ -201,6 +201,12 @@ def cmd_demo(args: argparse.Namespace) -> int:
     start = end - timedelta(days=args.days - 1)
     print(f"apex-monitor demo · model {model.version} · {len(deployment.organisations)} organisations · "
           f"{args.days} days ({start} .. {end}), one run per organisation\n")
+    from connectors.simulator.demo import start_for
+
+    simulator = start_for(deployment, end + timedelta(days=1))
+    if simulator is not None:
+        print(f"  PRM/CRM simulator on {simulator.base_url}: the connectors sync over HTTP from it "
+              f"({', '.join(sorted(simulator.tenants))})")
     for line in demo_surveys(engine, deployment, end):
         print(line)
     print()
@@ -208,6 +214,9 @@ def cmd_demo(args: argparse.Namespace) -> int:
         t0 = time.perf_counter()
         run_range(instance, org.id, start, end)
         print(f"  {org.id}: backfilled in {time.perf_counter() - t0:.1f} s")
+    if simulator is not None:
+        print(f"  simulator answered {len(simulator.log)} HTTP requests")
+        simulator.stop()
     print()
     for org in deployment.organisations:
         print(summary(engine, model, org, end))
@@ -372,6 +381,44 @@ def cmd_show(args: argparse.Namespace) -> int:
     return 0
 
 
+def explanation_text(model, org, changes: pd.DataFrame, first: date, second: date) -> str:
+    """Per dimension: the change from `first` to `second` and each signal's contribution, largest first."""
+    lines = [f"{org.name} ({org.id}) · why the dimension scores moved from {first} to {second}"]
+    for dim, rows in changes.groupby("dimension", sort=True):
+        total = rows[rows["effect"] == "total"].iloc[0]
+        name = model.dimension(dim).name.en
+        if pd.isna(total["contribution"]):
+            lines.append(f"  {dim} {name}: no present signal on one of the days, the change is undefined")
+            continue
+        lines.append(f"  {dim} {name}: {_fmt(total['score_from']).strip()} -> {_fmt(total['score_to']).strip()} "
+                     f"({total['contribution']:+.1f} points)")
+        parts = rows[rows["effect"] != "total"].copy()
+        parts = parts.reindex(parts["contribution"].abs().sort_values(ascending=False).index)
+        for r in parts.itertuples():
+            how = {"value": f"{_fmt(r.score_from).strip()} -> {_fmt(r.score_to).strip()}",
+                   "appeared": f"appeared ({r.status_from} -> present, scores {_fmt(r.score_to).strip()})",
+                   "dropped": f"dropped out (present -> {r.status_to}, scored {_fmt(r.score_from).strip()})"}[r.effect]
+            lines.append(f"      {r.contribution:+6.2f}  {r.signal_id}: {how}")
+    return "\n".join(lines)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from dbt_like_sql.warehouse import make_engine
+    from pipelines import layers
+
+    model, deployment = _load()
+    org = deployment.organisation(args.org)
+    first, second = date.fromisoformat(args.from_date), date.fromisoformat(args.to_date)
+    engine = make_engine(_env("WAREHOUSE_URL"))
+    try:
+        changes = layers.explain_between(engine, model, org.id, [(first, second)])
+        layers.store_changes(engine, model, org.id, changes)
+    finally:
+        engine.dispose()
+    print(explanation_text(model, org, changes, first, second))
+    return 0
+
+
 def cmd_alerts_list(args: argparse.Namespace) -> int:
     from dbt_like_sql.warehouse import make_engine
     from pipelines import drift
@@ -431,6 +478,12 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("--org", required=True)
     show.add_argument("--date")
     show.set_defaults(func=cmd_show)
+    explain = sub.add_parser("explain", help="why each dimension score moved between two days, signal by signal "
+                                             "(stored in apex_score_changes)")
+    explain.add_argument("--org", required=True)
+    explain.add_argument("--from", dest="from_date", required=True)
+    explain.add_argument("--to", dest="to_date", required=True)
+    explain.set_defaults(func=cmd_explain)
     alerts = sub.add_parser("alerts", help="open drift alerts, and accepting a level as the new normal")
     alerts_sub = alerts.add_subparsers(dest="alerts_command", required=True)
     listing = alerts_sub.add_parser("list", help="print the open alerts")

@@ -16,6 +16,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from apex_model.errors import ApexConfigError, from_validation_error
 from apex_model.model import ApexModel, load_model, read_yaml
+from connectors.registry import API_SOURCES
 from connectors.sandbox import SandboxProfile
 from pipelines.alerting_config import AlertsConfig
 from pipelines.measure_config import CycleConfig, MeasureConfig, check_cycles
@@ -30,9 +31,11 @@ class SandboxSource(_Strict):
 
     type: Literal["sandbox"]
     profile: SandboxProfile
+    streams: tuple[str, ...] | None = Field(
+        default=None, description="only these sandbox streams (the rest come from the organisation's other sources)")
 
 
-SourceConfig = Annotated[Union[SandboxSource], Field(discriminator="type")]
+SourceConfig = Annotated[Union[(SandboxSource, *API_SOURCES)], Field(discriminator="type")]
 
 
 class Organisation(_Strict):

@@ -79,6 +79,19 @@ def load_history(engine: sa.Engine, model: ApexModel, org_id: str, until: date) 
     return scores.astype(float), coverage.astype(float)
 
 
+def stage_of(engine: sa.Engine, model: ApexModel, org_id: str, until: date) -> str | None:
+    """The organisation's programme stage for the detector's stage settings: the most frequent stage of its health
+    rows in the 90 days up to `until` (stable while a stage classification hovers at a boundary)."""
+    h = apex_ecosystem_health
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(h.c.stage, sa.func.count()).where(
+            h.c.org_id == org_id, h.c.model_version == model.version, h.c.as_of <= until,
+            h.c.as_of > until - timedelta(days=90)).group_by(h.c.stage)).all()
+    if not rows:
+        return None
+    return max(rows, key=lambda r: (r[1], r[0]))[0]
+
+
 def gate_reasons(engine: sa.Engine, org_id: str, coverage: pd.DataFrame, min_coverage: float) -> pd.DataFrame:
     """Why a day of a series must not be evaluated: coverage below the gate, or (when the data-quality table exists
     and has rows for the day) a dimension whose inputs failed their checks or are not fresh."""
@@ -145,7 +158,6 @@ def run_drift(engine: sa.Engine, model: ApexModel, deployment: Deployment, org: 
     ensure_tables(engine)
     dates = pd.DatetimeIndex(sorted(set(pd.to_datetime(list(dates)).normalize())), name="as_of")
     config = deployment.alerts
-    settings = config.drift_for(org.id)
     with engine.connect() as conn:
         last_stored = conn.execute(sa.select(sa.func.max(apex_dimension_scores.c.as_of)).where(
             apex_dimension_scores.c.org_id == org.id,
@@ -153,6 +165,7 @@ def run_drift(engine: sa.Engine, model: ApexModel, deployment: Deployment, org: 
     if last_stored is None:
         raise ValueError(f"organisation {org.id!r}: no dimension scores stored; materialise the score layers first")
     until = max(pd.Timestamp(last_stored).date(), dates[-1].date())
+    settings = config.drift_for(org.id).for_stage(org.stage_override or stage_of(engine, model, org.id, until))
     scores, coverage = load_history(engine, model, org.id, until)
     missing = dates.difference(scores.index[scores.notna().any(axis=1) | coverage.notna().any(axis=1)])
     if len(missing):

@@ -7,7 +7,7 @@ import numpy as np
 from signals import timeline as tl
 from signals.card import SignalResult
 from signals.context import SignalContext
-from signals.registry import signal
+from signals.registry import partner_values, signal
 
 PARTNER_ATTRIBUTIONS = ("sourced", "influenced")
 
@@ -22,7 +22,7 @@ PARTNER_ATTRIBUTIONS = ("sourced", "influenced")
             "sum(amount_eur | won, closed in (D-365, D])",
     unit="share", direction="higher", window_days=365,
     attribution="primary credit on the opportunity: sourced or influenced by its partner; one credit per deal",
-    min_n=10, data_needed=("opportunities",), level="ecosystem",
+    min_n=10, data_needed=("opportunities",), level="partner",
     not_applicable="never: every programme books deals",
     biases="Influence is easy to over-claim; a written attribution rule keeps it honest. Amounts in currencies "
            "without a reference rate are left out.",
@@ -115,3 +115,20 @@ def partner_bookings_growth(ctx: SignalContext) -> SignalResult:
         len(ctx.dates), bool)
     value = np.where(full_history, tl.ratio(recent, earlier) - 1.0, np.nan)
     return SignalResult(value, np.where(full_history, n_earlier, 0.0))
+
+
+@partner_values("d1_partner_share_of_bookings",
+                "The partner's own won amount (sourced or influenced as primary partner) over the 365 days, as a "
+                "share of all won amount: summed over every partner they give the ecosystem value (partners who have left the "
+                "programme since have no row, so the rows of a day can add up to less).")
+def partner_share_of_bookings_by_partner(ctx: SignalContext):
+    opps = ctx.table("opportunities")
+    won = opps[opps["status"].eq("won")]
+    amount = won["amount_eur"].to_numpy(float)
+    total = tl.window_sum(won["closed_on"], ctx.dates, 365, amount)
+    mine = won[won["attribution"].isin(PARTNER_ATTRIBUTIONS)]
+    keys, dates = ctx.partner_grid()
+    own = tl.keyed_window_sum(mine["partner_id"], mine["closed_on"], keys, dates, 365, mine["amount_eur"])
+    deals = tl.keyed_window_sum(mine["partner_id"], mine["closed_on"], keys, dates, 365)
+    total_on = total[np.searchsorted(ctx.dates, dates)]
+    return ctx.partner_frame(tl.ratio(own, total_on), deals)

@@ -7,7 +7,7 @@ import numpy as np
 from signals import timeline as tl
 from signals.card import SignalResult
 from signals.context import SignalContext
-from signals.registry import signal
+from signals.registry import partner_values, signal
 
 SLA_HOURS = 48
 
@@ -21,7 +21,7 @@ SLA_HOURS = 48
     formula="count(active partners on D with owner_id on D) / count(active partners on D)",
     unit="share", direction="higher", window_days=None,
     attribution="per partner; owner as it was on the as-of date (partner history)",
-    min_n=3, data_needed=("partner_versions", "partners"), level="ecosystem",
+    min_n=3, data_needed=("partner_versions", "partners"), level="partner",
     not_applicable="never",
     biases="A named owner is necessary, not sufficient: an owner of 200 partners owns none of them.",
     goalpost_reason="Below 20% nobody owns the ecosystem; every partner owned is the governance baseline.",
@@ -87,7 +87,7 @@ def registration_sla_rate(ctx: SignalContext) -> SignalResult:
     formula="count(conflict in {partner, direct} | submitted in (D-180, D]) / count(submitted in (D-180, D])",
     unit="share", direction="lower", window_days=180,
     attribution="per registration",
-    min_n=10, data_needed=("deal_registrations",), level="ecosystem",
+    min_n=10, data_needed=("deal_registrations",), level="partner",
     not_applicable="when the programme has no deal registration",
     biases="Only conflicts the PRM records; conflicts settled by phone never show.",
     goalpost_reason="Above 10% is high risk and 25% is chaos; under 5% is strong (KPI Depot heuristics).",
@@ -98,3 +98,23 @@ def conflict_rate(ctx: SignalContext) -> SignalResult:
     n = tl.window_sum(regs["submitted_at"], ctx.dates, 180)
     value = tl.ratio(tl.window_sum(regs["submitted_at"], ctx.dates, 180, conflicted), n)
     return SignalResult(value, n, not_applicable=~ctx.ever_before("deal_registrations", "submitted_at"))
+
+
+@partner_values("d2_owner_coverage",
+                "1 when the partner has a named partner manager on the date, else 0; the ecosystem value is the "
+                "mean over the partners in the programme.")
+def owner_coverage_by_partner(ctx: SignalContext):
+    versions = ctx.table("partner_versions")
+    return ctx.partner_coverage(ctx.version_intervals(versions["owner_id"].notna()))
+
+
+@partner_values("d2_conflict_rate",
+                "Share of the partner's own registrations submitted in the 180 days that were in conflict; the "
+                "ecosystem value pools all registrations.")
+def conflict_rate_by_partner(ctx: SignalContext):
+    regs = ctx.table("deal_registrations")
+    conflicted = regs["conflict"].isin(["partner", "direct"]).to_numpy(float)
+    keys, dates = ctx.partner_grid()
+    n = tl.keyed_window_sum(regs["partner_id"], regs["submitted_at"], keys, dates, 180)
+    hits = tl.keyed_window_sum(regs["partner_id"], regs["submitted_at"], keys, dates, 180, conflicted)
+    return ctx.partner_frame(tl.ratio(hits, n), n)

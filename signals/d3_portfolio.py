@@ -8,7 +8,7 @@ import pandas as pd
 from signals import timeline as tl
 from signals.card import SignalResult
 from signals.context import SignalContext
-from signals.registry import signal
+from signals.registry import partner_values, signal
 
 PARTNER_TYPES = ("reseller", "system_integrator", "isv", "msp", "referral", "distributor")
 
@@ -70,7 +70,7 @@ def _partner_window_sums(partner_ids, event_days, amounts, dates: np.ndarray, wi
             "(D-365, D], N = partners with any",
     unit="ratio", direction="lower", window_days=365,
     attribution="sourced deals, credited to their primary partner",
-    min_n=3, data_needed=("opportunities",), level="ecosystem",
+    min_n=3, data_needed=("opportunities",), level="partner",
     not_applicable="never",
     biases="Normalisation removes the 1/N floor, so a 3-partner channel can look unconcentrated; read it with "
            "the number of earning partners.",
@@ -102,7 +102,7 @@ def partner_revenue_concentration(ctx: SignalContext) -> SignalResult:
             "count(active partners on D)",
     unit="share", direction="higher", window_days=180,
     attribution="any registration by the partner, or an opportunity with it as primary partner",
-    min_n=3, data_needed=("partners", "deal_registrations", "opportunities"), level="ecosystem",
+    min_n=3, data_needed=("partners", "deal_registrations", "opportunities"), level="partner",
     not_applicable="never",
     biases="One registration a half-year counts as active; it says nothing about size.",
     goalpost_reason="15% active is a partner list, not a portfolio; 75% is a portfolio kept on purpose.",
@@ -139,3 +139,29 @@ def partner_churn_rate(ctx: SignalContext) -> SignalResult:
     # Still in on D and already in a year earlier <=> the interval [start + 365, end) holds on D.
     stayed = tl.open_on(starts + year, iv["end"], ctx.dates)
     return SignalResult(tl.ratio(cohort - stayed, cohort), cohort)
+
+
+@partner_values("d3_partner_revenue_concentration",
+                "The partner's share of partner-sourced won revenue over the 365 days; the ecosystem value is the "
+                "normalised sum of the squares of every earning partner's share (HHI), including partners who have left "
+                "since.")
+def revenue_share_by_partner(ctx: SignalContext):
+    opps = ctx.table("opportunities")
+    won = opps[opps["status"].eq("won") & opps["attribution"].eq("sourced") & opps["partner_id"].notna()]
+    total = tl.window_sum(won["closed_on"], ctx.dates, 365, won["amount_eur"].to_numpy(float))
+    keys, dates = ctx.partner_grid()
+    own = tl.keyed_window_sum(won["partner_id"], won["closed_on"], keys, dates, 365, won["amount_eur"])
+    deals = tl.keyed_window_sum(won["partner_id"], won["closed_on"], keys, dates, 365)
+    return ctx.partner_frame(tl.ratio(own, total[np.searchsorted(ctx.dates, dates)]), deals)
+
+
+@partner_values("d3_active_partner_ratio",
+                "1 when the partner registered a deal or brought an opportunity in the 180 days, else 0; the "
+                "ecosystem value is the mean over the partners in the programme.")
+def active_partner_by_partner(ctx: SignalContext):
+    regs = ctx.table("deal_registrations")
+    opps = ctx.table("opportunities")
+    opps = opps[opps["partner_id"].notna()]
+    keys = np.concatenate([regs["partner_id"].to_numpy(), opps["partner_id"].to_numpy()])
+    days = np.concatenate([tl.as_days(regs["submitted_at"]), tl.as_days(opps["created_on"])])
+    return ctx.partner_coverage(tl.event_coverage(keys, days, 180))

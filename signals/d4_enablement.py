@@ -8,7 +8,7 @@ import pandas as pd
 from signals import timeline as tl
 from signals.card import SignalResult
 from signals.context import SignalContext, first_event_day
-from signals.registry import signal
+from signals.registry import partner_values, signal
 
 ACTIVATION_DAYS = 90
 COMPLETION_DAYS = 60
@@ -23,7 +23,7 @@ COMPLETION_DAYS = 60
     formula="count(active partners on D with earned_on <= D < expires_on) / count(active partners on D)",
     unit="share", direction="higher", window_days=None,
     attribution="per partner: any certified person of the partner counts",
-    min_n=3, data_needed=("certifications", "partners"), level="ecosystem",
+    min_n=3, data_needed=("certifications", "partners"), level="partner",
     not_applicable="never",
     biases="Certification is a learning action, not a selling one; pair it with activation.",
     goalpost_reason="5% certified means partners sell what they do not know; 90% is a fully enabled base.",
@@ -104,7 +104,7 @@ def training_completion_rate(ctx: SignalContext) -> SignalResult:
     formula="count(tickets opened in (D-91, D]) / count(active partners on D)",
     unit="per_partner", direction="lower", window_days=91,
     attribution="per ticket, raised by a partner",
-    min_n=3, data_needed=("support_tickets", "partners"), level="ecosystem",
+    min_n=3, data_needed=("support_tickets", "partners"), level="partner",
     not_applicable="when no ticket was ever recorded by that date (no support system connected)",
     biases="A partner who stopped asking may have stopped selling; read it with the active-partner ratio.",
     goalpost_reason="Three tickets a partner a quarter is dependence; 0.3 is partners who can work on their own.",
@@ -114,3 +114,23 @@ def support_tickets_per_partner(ctx: SignalContext) -> SignalResult:
     active = ctx.active_partners()
     value = tl.ratio(tl.window_sum(tickets["opened_at"], ctx.dates, 91), active)
     return SignalResult(value, active, not_applicable=~ctx.ever_before("support_tickets", "opened_at"))
+
+
+@partner_values("d4_certification_coverage",
+                "1 when someone at the partner holds a certification valid on the date, else 0; the ecosystem "
+                "value is the mean over the partners in the programme.")
+def certification_by_partner(ctx: SignalContext):
+    certs = ctx.table("certifications")
+    return ctx.partner_coverage(pd.DataFrame({"key": certs["partner_id"].to_numpy(),
+                                              "start": tl.as_days(certs["earned_on"]),
+                                              "end": tl.as_days(certs["expires_on"])}))
+
+
+@partner_values("d4_support_tickets_per_partner",
+                "Tickets the partner opened in the 91 days; the ecosystem value is their mean over the partners in "
+                "the programme.")
+def support_tickets_by_partner(ctx: SignalContext):
+    tickets = ctx.table("support_tickets")
+    keys, dates = ctx.partner_grid()
+    count = tl.keyed_window_sum(tickets["partner_id"], tickets["opened_at"], keys, dates, 91)
+    return ctx.partner_frame(count, np.ones(len(keys)))

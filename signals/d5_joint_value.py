@@ -8,7 +8,7 @@ import pandas as pd
 from signals import timeline as tl
 from signals.card import SignalResult
 from signals.context import SignalContext
-from signals.registry import signal
+from signals.registry import partner_values, signal
 
 
 def _partner_opportunities(ctx: SignalContext):
@@ -26,7 +26,7 @@ def _partner_opportunities(ctx: SignalContext):
             "count(partner opportunities | created in (D-365, D])",
     unit="share", direction="higher", window_days=365,
     attribution="opportunity_partners rows with role co_sell",
-    min_n=10, data_needed=("opportunities", "opportunity_partners"), level="ecosystem",
+    min_n=10, data_needed=("opportunities", "opportunity_partners"), level="partner",
     not_applicable="never",
     biases="Depends on reps recording the partner's role.",
     goalpost_reason="2% co-sold is pass-through work; 45% is a real co-selling motion.",
@@ -114,3 +114,16 @@ def joint_campaigns_per_10_partners(ctx: SignalContext) -> SignalResult:
     running = tl.open_on(joint["start_on"], end, ctx.dates)
     active = ctx.active_partners()
     return SignalResult(10.0 * tl.ratio(running, active), active)
+
+
+@partner_values("d5_co_sell_share",
+                "Share of the partner's own opportunities (as primary partner) created in the 365 days that are "
+                "co-sold; the ecosystem value pools all partner opportunities.")
+def co_sell_by_partner(ctx: SignalContext):
+    opps = _partner_opportunities(ctx)
+    links = ctx.table("opportunity_partners")
+    co_sold = opps["opportunity_id"].isin(links.loc[links["role"].eq("co_sell"), "opportunity_id"]).to_numpy(float)
+    keys, dates = ctx.partner_grid()
+    n = tl.keyed_window_sum(opps["partner_id"], opps["created_on"], keys, dates, 365)
+    hits = tl.keyed_window_sum(opps["partner_id"], opps["created_on"], keys, dates, 365, co_sold)
+    return ctx.partner_frame(tl.ratio(hits, n), n)

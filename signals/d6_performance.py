@@ -8,7 +8,7 @@ import pandas as pd
 from signals import timeline as tl
 from signals.card import SignalResult
 from signals.context import SignalContext
-from signals.registry import signal
+from signals.registry import partner_values, signal
 
 FORECAST_TOLERANCE_DAYS = 15
 
@@ -22,7 +22,7 @@ FORECAST_TOLERANCE_DAYS = 15
     formula="count(active partners on D with period_start <= D <= period_end) / count(active partners on D)",
     unit="share", direction="higher", window_days=None,
     attribution="per partner",
-    min_n=3, data_needed=("partner_targets", "partners"), level="ecosystem",
+    min_n=3, data_needed=("partner_targets", "partners"), level="partner",
     not_applicable="never",
     biases="A target nobody reviews is still counted; see the scorecard-review signal.",
     goalpost_reason="5% with targets is steering on gut feel; 95% is a programme that sets expectations.",
@@ -94,7 +94,7 @@ def mdf_utilisation(ctx: SignalContext) -> SignalResult:
     formula="count(active partners with a scorecard_review activity in (D-92, D]) / count(active partners on D)",
     unit="share", direction="higher", window_days=92,
     attribution="activities of type scorecard_review",
-    min_n=3, data_needed=("activities", "partners"), level="ecosystem",
+    min_n=3, data_needed=("activities", "partners"), level="partner",
     not_applicable="never",
     biases="Counts the conversation, not its quality.",
     goalpost_reason="No reviews is 'dashboards nobody reads'; 90% a quarter is feedback as a habit.",
@@ -104,3 +104,22 @@ def scorecard_review_coverage(ctx: SignalContext) -> SignalResult:
     reviews = acts[acts["activity_type"].eq("scorecard_review")]
     share, active = ctx.share_of_active(tl.event_coverage(reviews["partner_id"].to_numpy(), reviews["occurred_at"], 92))
     return SignalResult(share, active)
+
+
+@partner_values("d6_target_coverage",
+                "1 when the partner has a target for a period that includes the date, else 0; the ecosystem value "
+                "is the mean over the partners in the programme.")
+def target_by_partner(ctx: SignalContext):
+    targets = ctx.table("partner_targets")
+    return ctx.partner_coverage(pd.DataFrame({
+        "key": targets["partner_id"].to_numpy(), "start": tl.as_days(targets["period_start"]),
+        "end": tl.as_days(targets["period_end"]) + np.timedelta64(1, "D")}))
+
+
+@partner_values("d6_scorecard_review_coverage",
+                "1 when the partner had a scorecard review in the 92 days, else 0; the ecosystem value is the mean "
+                "over the partners in the programme.")
+def scorecard_review_by_partner(ctx: SignalContext):
+    acts = ctx.table("activities")
+    reviews = acts[acts["activity_type"].eq("scorecard_review")]
+    return ctx.partner_coverage(tl.event_coverage(reviews["partner_id"].to_numpy(), reviews["occurred_at"], 92))

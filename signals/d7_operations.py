@@ -8,7 +8,7 @@ import pandas as pd
 from signals import timeline as tl
 from signals.card import Freshness, SignalResult
 from signals.context import SignalContext
-from signals.registry import signal
+from signals.registry import partner_values, signal
 
 RECORD_FIELDS = ("domain", "region", "country")
 VERSIONED_FIELDS = ("tier", "owner_id")
@@ -69,7 +69,7 @@ def mdf_claim_payout_days(ctx: SignalContext) -> SignalResult:
     formula="count(active partners with a login in (D-30, D]) / count(active partners on D)",
     unit="share", direction="higher", window_days=30,
     attribution="any user of the partner",
-    min_n=3, data_needed=("portal_logins", "partners"), level="ecosystem",
+    min_n=3, data_needed=("portal_logins", "partners"), level="partner",
     not_applicable="when no portal login was ever recorded by that date (no portal connected)",
     biases="A login is not a task done; it is the floor of adoption.",
     goalpost_reason="10% logging in is a portal nobody needs; 85% is the place partners work.",
@@ -111,3 +111,11 @@ def partner_record_completeness(ctx: SignalContext) -> SignalResult:
     active = ctx.active_partners()
     fields = len(RECORD_FIELDS) + len(VERSIONED_FIELDS)
     return SignalResult(np.where(active > 0, filled / fields, np.nan), active)
+
+
+@partner_values("d7_portal_adoption_30d",
+                "1 when one of the partner's users logged in to the portal in the 30 days, else 0; the ecosystem "
+                "value is the mean over the partners in the programme.")
+def portal_adoption_by_partner(ctx: SignalContext):
+    logins = ctx.table("portal_logins")
+    return ctx.partner_coverage(tl.event_coverage(logins["partner_id"].to_numpy(), logins["login_on"], 30))

@@ -7,7 +7,7 @@ import numpy as np
 from signals import timeline as tl
 from signals.card import Freshness, SignalResult
 from signals.context import SignalContext
-from signals.registry import signal
+from signals.registry import partner_values, signal
 
 RESPONSE_DAYS = 30
 
@@ -21,7 +21,7 @@ RESPONSE_DAYS = 30
     formula="100 * (count(score >= 9) - count(score <= 6)) / count(answers) | responded in (D-365, D]",
     unit="score", direction="higher", window_days=365,
     attribution="per answer",
-    min_n=5, data_needed=("partner_surveys",), level="ecosystem",
+    min_n=5, data_needed=("partner_surveys",), level="partner",
     not_applicable="never: a programme without a partner survey is missing this evidence, not exempt from it",
     biases="With few answers one partner moves it by ten points or more; read n. Surveys are twice a year, so it "
            "goes stale between waves.",
@@ -70,7 +70,7 @@ def survey_response_rate(ctx: SignalContext) -> SignalResult:
     formula="count(activities in (D-90, D]) / count(active partners on D)",
     unit="per_partner", direction="higher", window_days=90,
     attribution="per activity, any type and direction",
-    min_n=3, data_needed=("activities", "partners"), level="ecosystem",
+    min_n=3, data_needed=("activities", "partners"), level="partner",
     not_applicable="never",
     biases="Only what gets logged; relationship-heavy teams often log least.",
     goalpost_reason="One touch a quarter is a mailing list; twelve is a working relationship.",
@@ -89,7 +89,7 @@ def activities_per_partner_90d(ctx: SignalContext) -> SignalResult:
     formula="count(activities initiated by the partner in (D-90, D]) / count(activities in (D-90, D])",
     unit="share", direction="higher", window_days=90,
     attribution="per activity",
-    min_n=10, data_needed=("activities",), level="ecosystem",
+    min_n=10, data_needed=("activities",), level="partner",
     not_applicable="never",
     biases="Depends on the initiator being recorded; unrecorded initiators count as ours.",
     goalpost_reason="Nine in ten contacts by us is chasing; half from partners is two-way.",
@@ -99,3 +99,39 @@ def partner_initiated_share(ctx: SignalContext) -> SignalResult:
     by_partner = acts["initiated_by"].eq("partner").to_numpy(float)
     n = tl.window_sum(acts["occurred_at"], ctx.dates, 90)
     return SignalResult(tl.ratio(tl.window_sum(acts["occurred_at"], ctx.dates, 90, by_partner), n), n)
+
+
+@partner_values("d8_partner_nps",
+                "NPS of the partner's own answers in the 365 days (-100..100); the ecosystem value pools all "
+                "answers.")
+def nps_by_partner(ctx: SignalContext):
+    surveys = ctx.table("partner_surveys")
+    answered = surveys[surveys["responded_on"].notna() & surveys["nps_score"].notna()]
+    score = answered["nps_score"].to_numpy(float)
+    keys, dates = ctx.partner_grid()
+    n = tl.keyed_window_sum(answered["partner_id"], answered["responded_on"], keys, dates, 365)
+    net = tl.keyed_window_sum(answered["partner_id"], answered["responded_on"], keys, dates, 365,
+                              (score >= 9).astype(float) - (score <= 6))
+    return ctx.partner_frame(100.0 * tl.ratio(net, n), n)
+
+
+@partner_values("d8_activities_per_partner_90d",
+                "Activities logged with the partner in the 90 days; the ecosystem value is their mean over the "
+                "partners in the programme.")
+def activities_by_partner(ctx: SignalContext):
+    acts = ctx.table("activities")
+    keys, dates = ctx.partner_grid()
+    count = tl.keyed_window_sum(acts["partner_id"], acts["occurred_at"], keys, dates, 90)
+    return ctx.partner_frame(count, np.ones(len(keys)))
+
+
+@partner_values("d8_partner_initiated_share",
+                "Share of the activities with the partner in the 90 days that the partner started; the ecosystem "
+                "value pools all activities.")
+def partner_initiated_by_partner(ctx: SignalContext):
+    acts = ctx.table("activities")
+    by_partner = acts["initiated_by"].eq("partner").to_numpy(float)
+    keys, dates = ctx.partner_grid()
+    n = tl.keyed_window_sum(acts["partner_id"], acts["occurred_at"], keys, dates, 90)
+    hits = tl.keyed_window_sum(acts["partner_id"], acts["occurred_at"], keys, dates, 90, by_partner)
+    return ctx.partner_frame(tl.ratio(hits, n), n)

@@ -155,3 +155,52 @@ def event_coverage(keys, event_days, window_days: int) -> pd.DataFrame:
     """Intervals during which a key had an event in the trailing window: [day, day + window) merged per key."""
     days = as_days(event_days)
     return merge_intervals(keys, days, days + np.timedelta64(window_days, "D"))
+
+
+# Keyed variants: one answer per (key, date) query pair, for partner-level values. Events are sorted once by
+# (key, day); each query is two binary searches into that order, so all partners and dates go in one pass.
+_KEY_SHIFT = np.int64(1 << 32)
+
+
+def _composite(codes: np.ndarray, days: np.ndarray) -> np.ndarray:
+    return codes.astype(np.int64) * _KEY_SHIFT + (days.astype(np.int64) + (1 << 31))
+
+
+def keyed_window_sum(event_keys, event_days, query_keys, query_dates, window_days: int | None,
+                     weights=None) -> np.ndarray:
+    """For each query (key, D): the sum of `weights` (count if None) over that key's events in (D - window, D]
+    (all events on or before D when `window_days` is None). NaT events and NaN weights are ignored."""
+    days = as_days(event_days)
+    w = _weights(weights, len(days))
+    keys = np.asarray(event_keys, dtype=object)
+    keep = ~np.isnat(days) & ~np.isnan(w) & ~pd.isna(keys)
+    days, w, keys = days[keep], w[keep], keys[keep]
+    query_keys = np.asarray(query_keys, dtype=object)
+    query_dates = as_days(query_dates)
+    uniques = pd.Index(pd.unique(np.concatenate([keys, query_keys])))
+    codes = uniques.get_indexer(keys)
+    qcodes = uniques.get_indexer(query_keys)
+    comp = _composite(codes, days)
+    order = np.argsort(comp, kind="stable")
+    comp, w = comp[order], w[order]
+    cumulative = np.concatenate([[0.0], np.cumsum(w)])
+    hi = np.searchsorted(comp, _composite(qcodes, query_dates), side="right")
+    if window_days is None:
+        lo = np.searchsorted(comp, qcodes.astype(np.int64) * _KEY_SHIFT, side="left")
+    else:
+        lo = np.searchsorted(comp, _composite(qcodes, query_dates - np.timedelta64(window_days, "D")), side="right")
+    return cumulative[hi] - cumulative[lo]
+
+
+def keyed_open_on(keys, starts, ends, query_keys, query_dates, weights=None) -> np.ndarray:
+    """For each query (key, D): the sum of `weights` (count if None) over that key's intervals [start, end)
+    holding on D."""
+    starts = as_days(starts)
+    ends = as_days(ends)
+    ends = np.where(np.isnat(ends), FAR_FUTURE, ends)
+    w = _weights(weights, len(starts))
+    keys = np.asarray(keys, dtype=object)
+    keep = ~np.isnat(starts) & (ends > starts) & ~np.isnan(w)
+    opened = keyed_window_sum(keys[keep], starts[keep], query_keys, query_dates, None, w[keep])
+    closed = keyed_window_sum(keys[keep], ends[keep], query_keys, query_dates, None, w[keep])
+    return opened - closed

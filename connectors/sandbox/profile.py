@@ -7,15 +7,34 @@ of each APEX dimension (see `quality.py` and `anchors.py`); events move that qua
 
 from __future__ import annotations
 
-from datetime import date
+import re
+from datetime import date, timedelta
 from typing import Annotated, Literal, Self
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 Dimension = Literal["D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8"]
 Stage = Literal["early_stage", "growth", "mature"]
 EventKind = Literal["enablement_collapse", "governance_reorganisation", "quality_shift"]
 Quality = Annotated[float, Field(ge=0.0, le=1.0, allow_inf_nan=False)]
+_RELATIVE = re.compile(r"^\s*today\s*(?:([+-])\s*(\d+)\s*)?$")
+
+
+def resolve_relative_day(value: object, today: date | None = None) -> object:
+    """`today`, `today-85` or `today+3` (days) as a date; anything else unchanged (pydantic then parses it).
+
+    Meant for demo configurations: an event placed relative to the day the demo runs stays inside the demo's
+    window (which ends yesterday) on any day. The date is fixed when the configuration is loaded, so the profile
+    is an ordinary dated profile from then on.
+    """
+    if not isinstance(value, str):
+        return value
+    match = _RELATIVE.match(value)
+    if not match:
+        return value
+    sign, days = match.groups()
+    offset = int(days or 0) * (-1 if sign == "-" else 1)
+    return (today or date.today()) + timedelta(days=offset)
 
 
 class SandboxEvent(BaseModel):
@@ -28,6 +47,9 @@ class SandboxEvent(BaseModel):
 
     `dimension`, `delta`, `ramp_days` and `duration_days` belong to `quality_shift` only: the other kinds have a fixed
     shape, so giving them there is an error rather than a silently ignored setting.
+
+    `start` is a date, or `today-N` (N days before the day the configuration is loaded; see
+    `resolve_relative_day`), which keeps a demo's event inside a window that ends yesterday.
     """
 
     model_config = ConfigDict(frozen=True, extra="forbid")
@@ -38,6 +60,11 @@ class SandboxEvent(BaseModel):
     delta: Annotated[float, Field(ge=-1.0, le=1.0, allow_inf_nan=False)] | None = None
     ramp_days: Annotated[int, Field(ge=0, strict=True)] | None = None
     duration_days: Annotated[int, Field(ge=0, strict=True)] | None = None
+
+    @field_validator("start", mode="before")
+    @classmethod
+    def _relative_start(cls, value: object) -> object:
+        return resolve_relative_day(value)
 
     @model_validator(mode="after")
     def _fields_match_kind(self) -> Self:

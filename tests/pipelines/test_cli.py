@@ -41,3 +41,34 @@ def test_backfill_then_show(cli_env, capsys) -> None:
     out = capsys.readouterr().out
     assert "Tiny Partners BV (tiny) · as of 2026-03-03" in out
     assert "Enablement" in out and "Maturity: level" in out and "volgende:" in out
+
+
+def test_explain_between_two_days(cli_env, capsys) -> None:
+    import pandas as pd
+    import sqlalchemy as sa
+
+    from dbt_like_sql.warehouse import make_engine
+
+    assert main(["backfill", "--org", "tiny", "--start", "2026-03-01", "--end", "2026-03-10"]) == 0
+    capsys.readouterr()
+    assert main(["explain", "--org", "tiny", "--from", "2026-03-01", "--to", "2026-03-10"]) == 0
+    out = capsys.readouterr().out
+    assert "why the dimension scores moved from 2026-03-01 to 2026-03-10" in out and "Enablement" in out
+    engine = make_engine(f"sqlite:///{cli_env}/wh.sqlite")
+    with engine.connect() as conn:
+        rows = pd.read_sql(sa.text("select * from apex_score_changes where from_date = '2026-03-01' "
+                                   "and to_date = '2026-03-10'"), conn)
+    engine.dispose()
+    assert set(rows["dimension"]) == {f"D{i}" for i in range(1, 9)}
+    for _dim, part in rows.groupby("dimension"):
+        total = part[part["effect"] == "total"]["contribution"].iloc[0]
+        assert part[part["effect"] != "total"]["contribution"].sum() == pytest.approx(total, abs=1e-9)
+
+
+def test_explain_needs_stored_days_in_order(cli_env, capsys) -> None:
+    assert main(["backfill", "--org", "tiny", "--start", "2026-03-01", "--end", "2026-03-02"]) == 0
+    capsys.readouterr()
+    assert main(["explain", "--org", "tiny", "--from", "2026-03-02", "--to", "2026-03-01"]) == 2
+    assert "--from before --to" in capsys.readouterr().err
+    assert main(["explain", "--org", "tiny", "--from", "2026-02-01", "--to", "2026-03-01"]) == 2
+    assert "no signal values stored for 2026-02-01" in capsys.readouterr().err

@@ -19,6 +19,8 @@ EXPECTED_ASSET_KEYS = [
     "report/apex_report",
     "scores/apex_dimension_scores",
     "scores/apex_ecosystem_health",
+    "scores/apex_score_changes",
+    "signals/apex_partner_signal_values",
     "signals/apex_signal_values",
 ]
 
@@ -38,8 +40,12 @@ def test_lineage_runs_raw_to_health() -> None:
     graph = defs.resolve_asset_graph()
     chain = [["raw", "raw_sandbox"], ["canonical", "tables"], ["signals", "apex_signal_values"],
              ["scores", "apex_dimension_scores"], ["scores", "apex_ecosystem_health"]]
-    for parent, child in zip(chain, chain[1:]):
+    for parent, child in zip(chain, chain[1:-1]):
         assert graph.get(AssetKey(child)).parent_keys == {AssetKey(parent)}
+    # Health also reads why each dimension moved (its metadata), which is explained from the signal scores.
+    assert graph.get(AssetKey(chain[-1])).parent_keys == {AssetKey(chain[-2]), AssetKey(["scores", "apex_score_changes"])}
+    assert graph.get(AssetKey(["scores", "apex_score_changes"])).parent_keys == {AssetKey(chain[2])}
+    assert graph.get(AssetKey(["signals", "apex_partner_signal_values"])).parent_keys == {AssetKey(chain[1])}
 
 
 def test_canonical_asset_describes_every_table() -> None:
