@@ -15,6 +15,7 @@ EXPECTED_ASSET_KEYS = [
     "canonical/tables",
     "drift/apex_drift_events",
     "measure/apex_measure",
+    "raw/raw_salesforce",
     "raw/raw_sandbox",
     "report/apex_report",
     "scores/apex_dimension_scores",

@@ -19,13 +19,14 @@ from pipelines.assets.canonical import canonical_tables
 from pipelines.assets.drift import apex_drift_events
 from pipelines.assets.measure import apex_measure, apex_report
 from pipelines.assets.raw import raw_sandbox
-from pipelines.assets.scores import apex_dimension_scores, apex_ecosystem_health, apex_signal_values
+from pipelines.assets.scores import (apex_dimension_scores, apex_ecosystem_health, apex_partner_signal_values,
+                                     apex_score_changes, apex_signal_values)
 from pipelines.checks import output_checks
 from pipelines.partitions import ORGANISATIONS, partition_key
 from pipelines.resources import ApexConfigResource, WarehouseResource
 
-ASSETS = [raw_sandbox, canonical_tables, apex_signal_values, apex_dimension_scores, apex_ecosystem_health,
-          apex_drift_events, apex_measure, apex_report,
+ASSETS = [raw_sandbox, canonical_tables, apex_signal_values, apex_partner_signal_values, apex_score_changes,
+          apex_dimension_scores, apex_ecosystem_health, apex_drift_events, apex_measure, apex_report,
           output_checks(apex_measure.key, "apex_measure", "apex_survey_signals", "apex_perception_gaps",
                         "apex_peer_benchmark")]
 START, END = "2026-02-01", "2026-03-17"

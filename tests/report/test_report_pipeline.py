@@ -218,3 +218,73 @@ def test_peer_benchmark_in_a_deployment_of_six(measured, tmp_path) -> None:
     section = re.search(r'<section id="benchmark">(.*?)</section>', html, re.S).group(1)
     shown = {float(x) for x in re.findall(r">P(\d+)<", section)}
     assert shown <= {0, 25, 50, 75, 100} | {round(p) for p in bench["percentile"]}
+
+
+def test_moved_by_and_biggest_movers_come_from_the_exact_decomposition(measured) -> None:
+    from pipelines import layers
+
+    url = measured["url"]
+    model = load_model()
+    engine = make_engine(url)
+    row = read(url, "select * from apex_measure where org_id = 'tiny' and as_of = :a and dimension = 'D4'",
+               a=END).iloc[0]
+    import json
+
+    moved = row["moved_by"] if isinstance(row["moved_by"], list) else json.loads(row["moved_by"])
+    full = layers.explain_between(engine, model, "tiny", [(pd.Timestamp("2026-03-01"), pd.Timestamp(END))])
+    d4 = full[(full["dimension"] == "D4") & (full["effect"] != "total")].dropna(subset=["contribution"])
+    assert d4["contribution"].sum() == pytest.approx(row["movement"], abs=1e-6)     # the parts add up
+    top = d4.reindex(d4["contribution"].abs().sort_values(ascending=False).index).head(3)
+    assert [m["signal_id"] for m in moved] == list(top["signal_id"])[:len(moved)]
+    assert [m["points"] for m in moved] == [round(x, 2) for x in top["contribution"]][:len(moved)]
+    # the report's movers: the 28-day pair is stored in apex_score_changes and matches the stored scores
+    stored = read(url, "select * from apex_score_changes where org_id = 'tiny' and from_date = '2026-02-17' and "
+                       "to_date = :a and effect = 'total'", a=END).set_index("dimension")
+    assert len(stored) == 8
+    deployment = load_deployment(measured["config"], model)
+    data = gather(engine, model, deployment, deployment.organisation("tiny"), END_DAY, "en")
+    engine.dispose()
+    assert data.movers and len(data.movers) <= 3
+    changes = [m["change"] for m in data.movers]
+    assert changes == sorted(changes, key=abs, reverse=True)
+    for m in data.movers:
+        by_hand = score(url, "tiny", m["dimension"], END) - score(url, "tiny", m["dimension"], "2026-02-17")
+        assert m["change"] == pytest.approx(by_hand, abs=1e-6)
+
+
+def test_partner_table_scores_partners_on_the_goalposts(measured) -> None:
+    url = measured["url"]
+    model = load_model()
+    deployment = load_deployment(measured["config"], model)
+    engine = make_engine(url)
+    data = gather(engine, model, deployment, deployment.organisation("zephyr"), END_DAY, "en")
+    engine.dispose()
+    rows = read(url, "select * from apex_partner_signal_values where org_id = 'zephyr' and as_of = :a and n > 0 "
+                     "and value is not null", a=END)
+    assert not rows.empty and data.partners
+    shares = read(url, "select stage_shares from apex_ecosystem_health where org_id = 'zephyr' and as_of = :a",
+                  a=END)["stage_shares"].iloc[0]
+    import json
+
+    shares = json.loads(shares) if isinstance(shares, str) else shares
+    names = read(url, "select partner_id, name from partners where org_id = 'zephyr'").set_index("partner_id")["name"]
+    for entry in data.partners:
+        part = rows[rows["dimension"] == entry["dimension"]]
+        by_hand = {}
+        for r in part.itertuples():
+            spec = model.signal(r.signal_id)
+            total = 0.0
+            for stage, share in shares.items():
+                g = spec.goalposts[stage]
+                total += share * (1 + 99 * min(max((r.value - g.floor) / (g.target - g.floor), 0), 1))
+            by_hand.setdefault(r.partner_id, []).append(total)
+        means = {p: sum(v) / len(v) for p, v in by_hand.items()}
+        best = max(means.values())
+        top_names = {names.get(p, p) for p, v in means.items() if abs(v - best) < 1e-9}
+        assert entry["lifts"][0]["partner"] in top_names
+        assert entry["lifts"][0]["text"] == f"score {best:.0f}"
+        assert entry["partners"] == len(means)
+    html = render_html(data)
+    from markupsafe import escape
+
+    assert str(escape(entry["lifts"][0]["partner"])) in html
