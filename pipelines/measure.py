@@ -8,6 +8,7 @@ keyed by its content hash, so importing it again replaces its answers and never 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -60,7 +61,6 @@ def import_survey(engine: sa.Engine, org_id: str, path: str | Path, content: byt
         parsed = parse_survey(path, content)
     except (SurveyImportError, OSError) as err:
         reason = str(err) if isinstance(err, SurveyImportError) else f"{path.name}: cannot be read ({err.strerror})"
-        import hashlib
         data = content if content is not None else (path.read_bytes() if path.exists() else path.name.encode())
         import_id = hashlib.sha256(data).hexdigest()[:16]
         with engine.begin() as conn:
