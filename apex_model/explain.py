@@ -134,15 +134,26 @@ def explain_change(model: ApexModel, before: pd.DataFrame, after: pd.DataFrame) 
 
 
 def top_movers(changes: pd.DataFrame, limit: int = 3) -> dict[str, str]:
-    """Per dimension with a non-zero change, one line: the total and its largest contributions (for metadata)."""
-    lines = {}
-    for dim, rows in changes.groupby("dimension", sort=True):
-        total = rows[rows["effect"] == TOTAL_EFFECT]["contribution"].iloc[0]
-        if pd.isna(total) or abs(total) < 0.05:
-            continue
-        parts = rows[rows["effect"] != TOTAL_EFFECT].dropna(subset=["contribution"])
-        parts = parts.reindex(parts["contribution"].abs().sort_values(ascending=False).index).head(limit)
-        detail = ", ".join(f"{r.signal_id} {r.contribution:+.1f}" + ("" if r.effect == VALUE else f" ({r.effect})")
-                           for r in parts.itertuples() if abs(r.contribution) >= 0.05)
-        lines[dim] = f"{total:+.1f} points: {detail}" if detail else f"{total:+.1f} points"
-    return lines
+    """Per dimension with a change of 0.05 points or more, one line: the total and its largest contributions."""
+    return {dim: text for (_day, dim), text in movers_by_day(changes, limit).items()}
+
+
+def movers_by_day(changes: pd.DataFrame, limit: int = 3) -> dict[tuple, str]:
+    """`top_movers` for every `to_date` in `changes` at once: {(to_date, dimension): line}."""
+    if changes.empty:
+        return {}
+    frame = changes if "to_date" in changes else changes.assign(to_date=0)
+    totals = frame[frame["effect"] == TOTAL_EFFECT]
+    totals = totals[totals["contribution"].abs() >= 0.05]
+    parts = frame[(frame["effect"] != TOTAL_EFFECT) & (frame["contribution"].abs() >= 0.05)]
+    parts = parts.assign(size=parts["contribution"].abs()).sort_values(["to_date", "dimension", "size"],
+                                                                          ascending=[True, True, False])
+    parts = parts.groupby(["to_date", "dimension"], dropna=False).head(limit)
+    parts = parts.assign(text=[f"{sid} {c:+.1f}" + ("" if eff == VALUE else f" ({eff})")
+                               for sid, c, eff in zip(parts["signal_id"], parts["contribution"], parts["effect"])])
+    detail = parts.groupby(["to_date", "dimension"], dropna=False)["text"].agg(", ".join)
+    out = {}
+    for day, dim, total in zip(totals["to_date"], totals["dimension"], totals["contribution"]):
+        text = detail.get((day, dim))
+        out[(day, dim)] = f"{total:+.1f} points: {text}" if text else f"{total:+.1f} points"
+    return out

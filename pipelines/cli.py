@@ -228,7 +228,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print()
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else redact_url(url)
     print(f"Warehouse: {path}")
-    print("  tables: apex_signal_values, apex_dimension_scores, apex_ecosystem_health, apex_data_quality_status, "
+    print("  tables: apex_signal_values, apex_dimension_scores, apex_ecosystem_health, apex_partner_signal_values, "
+          "apex_score_changes, apex_data_quality_status, "
           "quarantined_records, apex_drift_events, apex_alerts, apex_alert_notifications (see README, 'Output tables' "
           "and 'Data quality')")
     print(f"Dagster UI on the same assets and runs: make ui   (then open http://127.0.0.1:3000)")
