@@ -34,9 +34,14 @@ def resolved_base_url(settings: SourceSettings, default: str) -> str:
 def pacer_for(settings: SourceSettings, default_rps: float | None):
     from connectors.http.pacing import Pacer
 
-    rps = settings.requests_per_second or default_rps
+    return pacer_at(settings.requests_per_second or default_rps)
+
+
+def pacer_at(rps: float | None):
+    """A pacer allowing `rps` requests per second on average: n requests per n/rps seconds (n = whole part)."""
+    from connectors.http.pacing import Pacer
+
     if rps is None:
         return Pacer()
-    if rps >= 1:
-        return Pacer(int(rps), 1.0)
-    return Pacer(1, 1.0 / rps)
+    n = max(1, int(rps))
+    return Pacer(n, n / rps)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from connectors.crossbeam import CrossbeamConnector, CrossbeamSource
+from connectors.file_export import FileExportConnector, FileExportSource
+from connectors.hubspot import HubSpotConnector, HubSpotSource
+from connectors.impartner import ImpartnerConnector, ImpartnerSource
+from connectors.partnerstack import PartnerStackConnector, PartnerStackSource
 from connectors.salesforce import SalesforceConnector, SalesforceSource
 
-API_SOURCES = (SalesforceSource,)
-_CONNECTORS = {"salesforce": SalesforceConnector}
+API_SOURCES = (SalesforceSource, HubSpotSource, PartnerStackSource, ImpartnerSource, CrossbeamSource, FileExportSource)
+_CONNECTORS = {"salesforce": SalesforceConnector, "hubspot": HubSpotConnector, "partnerstack": PartnerStackConnector,
+               "impartner": ImpartnerConnector, "crossbeam": CrossbeamConnector, "file_export": FileExportConnector}
 
 
 def connector_for(org_id: str, settings, **client_options):

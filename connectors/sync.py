@@ -67,15 +67,85 @@ class SyncResult:
 
 def to_frame(versions: Iterable[Version], fetched_at: datetime) -> pd.DataFrame:
     """Versions as the envelope expects them. A record without an id is kept under a content-derived id (staging
-    quarantines it: its entity id is blank); an unreadable last-modified falls back to the fetch time."""
+    quarantines it: its entity id is blank); a missing or unreadable last-modified is NaT (see `_undated`)."""
     from connectors.envelope import payload_hash
 
     rows = [(sid if sid not in (None, "") else f"no-id:{payload_hash(p)[:16]}", u, d, p) for sid, u, d, p in versions]
     frame = pd.DataFrame(rows, columns=["source_id", "source_updated_at", "is_deleted", "payload"])
     if rows:
-        stamps = pd.to_datetime(frame["source_updated_at"], utc=True, format="mixed", errors="coerce")
-        frame["source_updated_at"] = stamps.fillna(pd.Timestamp(fetched_at))
+        frame["source_updated_at"] = pd.to_datetime(frame["source_updated_at"], utc=True, format="mixed",
+                                                    errors="coerce")
     return frame
+
+
+def _undated(engine: sa.Engine, source: str, org_id: str, stream: str, frame: pd.DataFrame,
+             fetched_at: datetime) -> pd.DataFrame:
+    """Records without a last-modified time (full-refresh streams) are stamped with the fetch time, and left out
+    when their content equals the latest landed version: a re-fetch of an unchanged record writes nothing."""
+    from connectors.envelope import payload_hash
+    from dbt_like_sql.schema import raw_table
+
+    missing = frame["source_updated_at"].isna()
+    if not missing.any():
+        return frame
+    table = raw_table(source)
+    ids = list(frame.loc[missing, "source_id"].astype(str))
+    latest: dict[str, str] = {}
+    with engine.connect() as conn:
+        for start in range(0, len(ids), 500):
+            rows = conn.execute(sa.select(table.c.source_id, table.c.source_updated_at, table.c.payload_hash)
+                                .where(table.c.org_id == org_id, table.c.stream == stream,
+                                       table.c.source_id.in_(ids[start:start + 500]))
+                                .order_by(table.c.source_updated_at)).all()
+            latest.update({sid: h for sid, _, h in rows})
+    hashes = [payload_hash(p, bool(d)) for p, d in zip(frame["payload"], frame["is_deleted"])]
+    unchanged = missing & pd.Series([latest.get(str(i)) == h for i, h in zip(frame["source_id"], hashes)],
+                                    index=frame.index)
+    frame = frame[~unchanged].copy()
+    when = pd.Timestamp(fetched_at)
+    when = when.tz_convert("UTC") if when.tzinfo else when.tz_localize("UTC")
+    frame["source_updated_at"] = frame["source_updated_at"].astype("datetime64[us, UTC]").fillna(when)
+    return frame
+
+
+def prefetched(pages: Iterator, depth: int = 1) -> Iterator:
+    """The pages of `pages`, fetched by a helper thread up to `depth` pages ahead of the caller, so the next page
+    is on the wire while this one lands (a paced sync then spends its waits fetching, not idle). Errors surface in the
+    caller at the page where they happened; pages are handed over in order, and nothing is landed out of order."""
+    import queue
+    import threading
+
+    box: queue.Queue = queue.Queue(maxsize=depth)
+    stop = threading.Event()
+    done = object()
+
+    def work() -> None:
+        try:
+            for page in pages:
+                while not stop.is_set():
+                    try:
+                        box.put(("page", page), timeout=0.1)
+                        break
+                    except queue.Full:
+                        continue
+                if stop.is_set():
+                    return
+            box.put(("end", done))
+        except BaseException as err:  # noqa: BLE001 - re-raised in the caller
+            box.put(("error", err))
+
+    thread = threading.Thread(target=work, name="connector-prefetch", daemon=True)
+    thread.start()
+    try:
+        while True:
+            kind, item = box.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise item
+            yield item
+    finally:
+        stop.set()
 
 
 def sync(engine: sa.Engine, connector: Connector, *, streams: list[str] | None = None,
@@ -90,10 +160,10 @@ def sync(engine: sa.Engine, connector: Connector, *, streams: list[str] | None =
         state.cursor_before = state.cursor_after = landing.read_cursor(engine, connector.org_id, connector.source,
                                                                        stream)
         result.streams[stream] = state
-        for versions, new_cursor in connector.fetch(stream, state.cursor_before):
+        for versions, new_cursor in prefetched(connector.fetch(stream, state.cursor_before)):
             frame = to_frame(versions, fetched_at)
-            # A version stamped after it was fetched would be quarantined; the fetch time is the later of both.
             state.fetched += len(frame)
+            frame = _undated(engine, connector.source, connector.org_id, stream, frame, fetched_at)
             state.pages += 1
             records = envelope(connector.org_id, stream, frame, fetched_at=fetched_at,
                                connector_version=connector.version)

@@ -72,6 +72,8 @@ def ingest(engine: sa.Engine, org: Organisation, until: date, only: str | None =
         if only is not None and source.type != only:
             continue
         if source.type == "sandbox":
+            if source.streams is not None and not source.streams:
+                continue  # a profile other sources are generated from (the demo's simulator); nothing to land
             cursors = landing.landed_until(engine, "sandbox", org.id)
             counts = {}
             for batch in sandbox_source.fetch(org.id, source.profile, until, cursors):

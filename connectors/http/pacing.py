@@ -27,11 +27,12 @@ class QuotaExhausted(RuntimeError):
 
 class Pacer:
     def __init__(self, requests: int | None = None, per_seconds: float = 1.0, *, margin: int = 1,
-                 reserve_share: float = 0.02, clock: Callable[[], float] = time.monotonic,
+                 pad: float = 0.02, reserve_share: float = 0.02, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.limit = requests
         self.window = per_seconds
         self.margin = margin
+        self.pad = pad          # the window is held a little longer: arrival times at the server jitter
         self.reserve_share = reserve_share
         self._clock, self._sleep = clock, sleep
         self._sent: deque[float] = deque()
@@ -53,10 +54,11 @@ class Pacer:
                 delay = self._hold_until - now
                 allowed = self._allowed()
                 if allowed is not None:
-                    while self._sent and self._sent[0] <= now - self.window:
+                    window = self.window * (1 + self.pad)
+                    while self._sent and self._sent[0] <= now - window:
                         self._sent.popleft()
                     if len(self._sent) >= allowed:
-                        delay = max(delay, self._sent[0] + self.window - now)
+                        delay = max(delay, self._sent[0] + window - now)
                 if delay <= 0:
                     self._sent.append(now)
                     return

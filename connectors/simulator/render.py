@@ -180,3 +180,250 @@ def salesforce(state: dict[str, list[tuple]]) -> dict[str, list[dict]]:
 def ordered(records: Iterable[dict]) -> list[dict]:
     """Records in last-modified order, ties by id (how the systems page through an incremental query)."""
     return sorted(records, key=lambda r: (r["_updated"], str(r["_id"])))
+
+
+# ---------------------------------------------------------------------------------------------------- HubSpot
+def ms(ts) -> int | None:
+    """Epoch milliseconds of a timestamp or ISO date/time text (None stays None)."""
+    if ts is None:
+        return None
+    t = pd.Timestamp(ts)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    return int(t.value // 1_000_000)
+
+
+def hs_time(ts) -> str | None:
+    if ts is None:
+        return None
+    t = pd.Timestamp(ts)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t.tz_convert("UTC")
+    return t.strftime("%Y-%m-%dT%H:%M:%S.") + f"{t.microsecond // 1000:03d}Z"
+
+
+def _s(value) -> str | None:
+    """HubSpot property values are strings (numbers, booleans and dates included)."""
+    if value is None:
+        return None
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+def hs_company(pid: str | None) -> str | None:
+    return num_id(f"company:{pid}") if pid else None
+
+
+def hs_owner(uid: str | None) -> str | None:
+    return num_id(f"owner:{uid}", 8) if uid else None
+
+
+_MEETINGS = ("meeting", "exec_meeting", "qbr", "joint_planning", "scorecard_review")
+
+
+def hubspot(state: dict[str, list[tuple]], partner_property: str = "is_partner") -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {k: [] for k in ("companies", "deals", "contacts", "meetings", "calls", "emails",
+                                                  "deal_company_associations")}
+
+    def obj(oid, u, d, created, props):
+        return _rec(oid, u, d, createdAt=hs_time(created), properties={k: _s(v) for k, v in props.items()})
+
+    for sid, u, d, p in state.get("partners", []):
+        out["companies"].append(obj(hs_company(p["partner_id"]), u, d, p["onboarded_on"], {
+            "name": p["name"], "domain": p["domain"], partner_property: True, "partner_key": p["partner_id"],
+            "partner_type": p["partner_type"], "partner_tier": p["tier"], "region": p["region"],
+            "country": p["country"], "partner_onboarded_on": p["onboarded_on"],
+            "partner_churned_on": p["churned_on"], "hubspot_owner_id": hs_owner(p["owner_id"]),
+            "executive_sponsor_owner_id": hs_owner(p["exec_sponsor_id"]),
+            "createdate": hs_time(p["onboarded_on"])}))
+    for sid, u, d, p in state.get("opportunities", []):
+        closed = p["status"] in ("won", "lost")
+        out["deals"].append(obj(num_id(f"deal:{p['opportunity_id']}"), u, d, p["created_on"], {
+            "dealname": f"Deal {p['opportunity_id']}", "amount": p["amount"], "deal_currency_code": p["currency"],
+            "dealstage": {"won": "closedwon", "lost": "closedlost"}.get(p["status"], "appointmentscheduled"),
+            "pipeline": "default", "closedate": hs_time(p["closed_on"] if closed else p["expected_close_on"]),
+            "createdate": hs_time(p["created_on"]), "partner_company_id": hs_company(p["partner_id"]),
+            "partner_attribution": p["attribution"], "segment": p["segment"], "region": p["region"],
+            "customer_key": p["customer_id"], "is_new_logo": p["is_new_logo"],
+            "campaign_key": p["campaign_id"], "deal_registration_key": ps_key("deal", p["registration_id"]),
+            "expected_close_date": p["expected_close_on"]}))
+    for sid, u, d, p in state.get("opportunity_partners", []):
+        deal, company = num_id(f"deal:{p['opportunity_id']}"), hs_company(p["partner_id"])
+        out["deal_company_associations"].append(_rec(f"{deal}-{company}", u, d, fromObjectId=deal,
+                                                     toObjectId=int(company), label=picklist(p["role"]),
+                                                     addedOn=p["added_on"]))
+    users: dict[str, tuple] = {}
+    for sid, u, d, p in state.get("portal_logins", []):
+        if p["user_id"] not in users or users[p["user_id"]][0] < u:
+            users[p["user_id"]] = (u, p["partner_id"])
+    for uid, (u, pid) in users.items():
+        out["contacts"].append(obj(num_id(f"contact:{uid}"), u, False, u, {
+            "email": f"{uid.lower()}@partner.example", "firstname": "Partner", "lastname": uid,
+            "associatedcompanyid": hs_company(pid), "createdate": hs_time(u)}))
+    for sid, u, d, p in state.get("activities", []):
+        kind = "meetings" if p["activity_type"] in _MEETINGS else ("calls" if p["activity_type"] == "call"
+                                                                   else "emails")
+        out[kind].append(obj(num_id(f"{kind}:{p['activity_id']}"), u, d, p["occurred_at"], {
+            "hs_timestamp": hs_time(p["occurred_at"]), "hs_activity_type": picklist(p["activity_type"]),
+            "hubspot_owner_id": hs_owner(p["owner_id"]), "partner_company_id": hs_company(p["partner_id"]),
+            "initiated_by": p["initiated_by"]}))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- PartnerStack
+def ps_key(kind: str, key: str | None) -> str | None:
+    if key is None:
+        return None
+    return f"{kind}_" + hashlib.sha1(f"{kind}:{key}".encode()).hexdigest()[:14]
+
+
+def partnerstack(state: dict[str, list[tuple]]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {k: [] for k in ("partnerships", "groups", "customers", "deals", "leads",
+                                                  "transactions")}
+    first = min((u for rows in state.values() for _, u, _, _ in rows), default=pd.Timestamp("2025-01-01", tz="UTC"))
+
+    def group(tier):
+        if tier is None:
+            return None
+        return {"key": ps_key("grp", tier), "name": tier.title(), "slug": tier, "default": tier == "registered",
+                "archived": False, "features": {}, "created_at": ms(first), "updated_at": ms(first)}
+
+    for tier in TIERS:
+        g = group(tier)
+        out["groups"].append(_rec(g["key"], first, False, **{k: v for k, v in g.items() if k != "key"}))
+    for sid, u, d, p in state.get("partners", []):
+        out["partnerships"].append(_rec(
+            ps_key("part", p["partner_id"]), u, d, created_at=ms(p["onboarded_on"]), joined_at=ms(p["onboarded_on"]),
+            email=f"partners@{p['domain'] or 'unknown.example'}", first_name="Partner", last_name=p["name"],
+            partner_key=p["partner_id"], group=group(p["tier"]),
+            team={"key": ps_key("team", p["partner_id"]), "name": p["name"], "created_at": ms(p["onboarded_on"]),
+                  "updated_at": ms(p["onboarded_on"])},
+            manager={}, m_data={"region": p["region"], "country": p["country"], "partner_type": p["partner_type"],
+                                "churned_on": p["churned_on"], "website": p["domain"]},
+            stats={}, tags=[t for t in (p["region"], p["partner_type"]) if t]))
+    for sid, u, d, p in state.get("deal_registrations", []):
+        out["deals"].append(_rec(
+            ps_key("deal", p["registration_id"]), u, d, created_at=ms(p["submitted_at"]),
+            account_name=f"Registration {p['registration_id']}", amount=p["estimated_amount"], close_date=None,
+            contact_first_name=None, contact_last_name=None,
+            external_key=num_id(f"deal:{p['opportunity_id']}") if p["opportunity_id"] else None, fields=[],
+            group_key=None, mold_key="deal_registration", partner_key=p["partner_id"], lost_reason=None,
+            stage=p["status"], source="partner", team=None, team_member=None,
+            meta={"decided_at": ms(p["decided_at"]), "conflict": p["conflict"],
+                  "conflict_resolved_at": ms(p["conflict_resolved_at"]), "currency": p["currency"]}))
+    customers: dict[str, tuple] = {}
+    for sid, u, d, p in state.get("opportunities", []):
+        if p["partner_id"] and p["attribution"] == "influenced":
+            out["leads"].append(_rec(
+                ps_key("lead", p["opportunity_id"]), u, d, created_at=ms(p["created_on"]),
+                amount=None if p["amount"] is None else int(round(p["amount"] * 100)), approved=True,
+                external_key=f"{(p['customer_id'] or 'lead').lower()}@customer.example", fields=[], group_key=None,
+                mold_key="lead", partner_key=p["partner_id"],
+                status={"won": "closed won", "lost": "closed lost"}.get(p["status"], "open")))
+        if p["partner_id"] and p["status"] == "won":
+            out["transactions"].append(_rec(
+                ps_key("txn", p["opportunity_id"]), u, d, created_at=ms(p["closed_on"]),
+                amount=None if p["amount"] is None else int(round(p["amount"] * 100)), currency=p["currency"],
+                approved=True, archived=False, customer_key=p["customer_id"], product_key=None,
+                partnership_key=ps_key("part", p["partner_id"]), test=False))
+            if p["customer_id"] and p["customer_id"] not in customers:
+                customers[p["customer_id"]] = (u, p)
+    for cid, (u, p) in customers.items():
+        out["customers"].append(_rec(
+            ps_key("cust", cid), u, False, created_at=ms(p["closed_on"]), customer_key=cid,
+            email=f"{cid.lower()}@customer.example", name=f"Customer {cid}", partner_key=p["partner_id"],
+            partnership_key=ps_key("part", p["partner_id"]), provider_key=None, source_key=None,
+            source_type="api", test=False, meta={}, fields=[]))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- Impartner
+IMPARTNER_TZ = "America/Chicago"
+
+
+def imp_id(kind: str, key: str | None) -> int | None:
+    return None if key is None else int(num_id(f"imp:{kind}:{key}", 7))
+
+
+def imp_time(ts) -> str | None:
+    """Impartner timestamps carry the tenant's local offset, e.g. 2025-01-02T09:15:00-06:00."""
+    if ts is None:
+        return None
+    t = pd.Timestamp(ts)
+    t = t.tz_localize("UTC") if t.tzinfo is None else t
+    return t.tz_convert(IMPARTNER_TZ).isoformat()
+
+
+def impartner(state: dict[str, list[tuple]]) -> dict[str, list[dict]]:
+    out: dict[str, list[dict]] = {k: [] for k in ("Account", "Tier", "Deal", "MDFRequestEngagement",
+                                                  "MDFClaimEngagement")}
+    first = min((u for rows in state.values() for _, u, _, _ in rows), default=pd.Timestamp("2025-01-01", tz="UTC"))
+    for rank, tier in enumerate(TIERS, start=1):
+        out["Tier"].append(_rec(imp_id("tier", tier), first, False, name=tier.title(), rank=rank,
+                                created=imp_time(first)))
+    acc = lambda p: imp_id("account", p)  # noqa: E731
+    for sid, u, d, p in state.get("partners", []):
+        out["Account"].append(_rec(
+            acc(p["partner_id"]), u, d, name=p["name"], website=p["domain"], crmId=None, isActive=p["churned_on"] is None,
+            partnerKey__cf=p["partner_id"], tierId=imp_id("tier", p["tier"]), tier__cf=picklist(p["tier"]),
+            partnerType__cf=p["partner_type"], region__cf=p["region"], mailingCountry=p["country"],
+            created=imp_time(p["onboarded_on"]), partnerSince__cf=p["onboarded_on"], churnedOn__cf=p["churned_on"],
+            accountManager__cf=p["owner_id"], executiveSponsor__cf=p["exec_sponsor_id"],
+            recordLink=f"https://prod.impartner.live/load/ACT/{acc(p['partner_id'])}"))
+    for sid, u, d, p in state.get("deal_registrations", []):
+        out["Deal"].append(_rec(
+            imp_id("deal", p["registration_id"]), u, d, name=f"Registration {p['registration_id']}",
+            accountId=acc(p["partner_id"]), created=imp_time(p["submitted_at"]), approvalStatus=picklist(p["status"]),
+            decided__cf=imp_time(p["decided_at"]), conflict__cf=p["conflict"],
+            conflictResolved__cf=imp_time(p["conflict_resolved_at"]), crmOpportunityId=p["opportunity_id"],
+            dealSize=p["estimated_amount"], currencyCode=p["currency"]))
+    for sid, u, d, p in state.get("mdf_requests", []):
+        out["MDFRequestEngagement"].append(_rec(
+            imp_id("mdfr", p["request_id"]), u, d, accountId=acc(p["partner_id"]), campaignKey__cf=p["campaign_id"],
+            submittedDate=p["submitted_on"], decisionDate=p["decided_on"], status=picklist(p["status"]),
+            requestedAmount=p["amount"], currencyCode=p["currency"], created=imp_time(p["submitted_on"])))
+    for sid, u, d, p in state.get("mdf_claims", []):
+        out["MDFClaimEngagement"].append(_rec(
+            imp_id("mdfc", p["claim_id"]), u, d, accountId=acc(p["partner_id"]),
+            requestId=imp_id("mdfr", p["request_id"]), submittedDate=p["submitted_on"], paidDate=p["paid_on"],
+            status=picklist(p["status"]), claimAmount=p["amount"], currencyCode=p["currency"],
+            created=imp_time(p["submitted_on"])))
+    return out
+
+
+# ---------------------------------------------------------------------------------------------------- Crossbeam
+def xb_uuid(kind: str, key: str) -> str:
+    h = hashlib.sha1(f"xb:{kind}:{key}".encode()).hexdigest()
+    return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:32]}"
+
+
+def crossbeam(state: dict[str, list[tuple]]) -> dict[str, list[dict]]:
+    """Crossbeam: the vendor's partner organisations and account overlaps with them (from partner deals)."""
+    out: dict[str, list[dict]] = {"partners": [], "overlaps": []}
+    partners = {}
+    for sid, u, d, p in state.get("partners", []):
+        partners[p["partner_id"]] = p
+        out["partners"].append(_rec(xb_uuid("partner", p["partner_id"]), u, d, name=p["name"], domain=p["domain"],
+                                    tags=[{"id": 1, "label": p["partner_type"]}] if p["partner_type"] else []))
+    seen: dict[tuple, dict] = {}
+    for sid, u, d, p in state.get("opportunities", []):
+        if not p["partner_id"] or not p["customer_id"] or p["partner_id"] not in partners:
+            continue
+        key = (p["customer_id"], p["partner_id"])
+        gone = d or p["status"] == "lost"
+        if key in seen and not seen[key]["_deleted"] and seen[key]["_updated"] >= u:
+            continue
+        partner = partners[p["partner_id"]]
+        seen[key] = _rec(
+            f"{xb_uuid('record', p['customer_id'])}:{xb_uuid('precord', p['customer_id'] + p['partner_id'])}", u, gone,
+            record_id=p["customer_id"], record_name=f"Customer {p['customer_id']}", record_website=None,
+            record_email=None, crossbeam_record_id=xb_uuid("record", p["customer_id"]),
+            populations=[{"id": 1, "name": "Customers" if p["status"] == "won" else "Open Opportunities"}],
+            partner_id=xb_uuid("partner", p["partner_id"]), partner_name=partner["name"], partner_logo_url=None,
+            partner_record_id=f"P-{p['customer_id']}", partner_record_name=f"Customer {p['customer_id']}",
+            partner_record_website=None, partner_record_type="account",
+            partner_crossbeam_record_id=xb_uuid("precord", p["customer_id"] + p["partner_id"]),
+            partner_populations=[{"id": 21, "name": "Customers"}], partner_source_data=[],
+            partner_owner={"owner_name": None, "owner_email": None, "owner_phone": None,
+                           "crossbeam_owner_id": None})
+    out["overlaps"] = list(seen.values())
+    return out

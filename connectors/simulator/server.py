@@ -70,8 +70,9 @@ class Tenant:
         with self.lock:
             if system not in self._native:
                 state = render.current_state(self.streams(), self.clock)
-                self._native[system] = {obj: render.ordered(rows)
-                                        for obj, rows in getattr(render, system)(state).items()}
+                build = getattr(render, system)
+                objects = build(state, self.hubspot_partner_property) if system == "hubspot" else build(state)
+                self._native[system] = {obj: render.ordered(rows) for obj, rows in objects.items()}
             return self._native[system]
 
     def mutate(self, system: str, obj: str, count: int, field_name: str, value) -> list[str]:
@@ -79,7 +80,8 @@ class Tenant:
         with self.lock:
             rows = self.native(system)[obj]
             changed = [r for r in rows if not r["_deleted"]][:count]
-            now = self.clock - pd.Timedelta(seconds=1)
+            now = self.clock                      # the edit happens now; the clock ticks on
+            self.clock = self.clock + pd.Timedelta(seconds=1)
             for r in changed:
                 r[field_name] = value
                 r["_updated"] = now
@@ -128,7 +130,8 @@ class Simulator:
 
     def __init__(self, tenants: list[Tenant], *, faults: FaultPlan | None = None,
                  rate_limits: dict[str, RateLimit] | None = None, page_limits: dict[str, int] | None = None,
-                 port: int = 0, sf_limit_info_bursts: bool = False, sf_daily_allocation: int = 1_000_000) -> None:
+                 port: int = 0, sf_limit_info_bursts: bool = False, sf_daily_allocation: int = 1_000_000,
+                 hubspot_search_cap: int = 10_000) -> None:
         self.tenants = {t.name: t for t in tenants}
         self.faults = faults or FaultPlan()
         self.rate_limits = dict(rate_limits or {})
@@ -136,12 +139,16 @@ class Simulator:
         self.port = port
         self.sf_limit_info_bursts = sf_limit_info_bursts
         self.sf_daily_allocation = sf_daily_allocation
+        self.hubspot_search_cap = hubspot_search_cap
         self.tokens: dict[str, tuple[str, str]] = {}        # token -> (tenant, system)
         self.expired: set[str] = set()
         self.snapshots: dict[str, list[dict]] = {}
         self.usage: dict[tuple[str, str], int] = {}
         self.log: list[tuple[str, str, str, int]] = []        # (system, method, path, status)
         self._windows: dict[tuple[str, str], deque] = {}
+        # Called with (system, request) before a data request is answered: tests use it to change records while a
+        # sync pages through them.
+        self.hooks: list[Callable[[str, Request], None]] = []
         self._lock = threading.Lock()
         self._server: ThreadingHTTPServer | None = None
         from connectors.simulator import crossbeam, hubspot, impartner, partnerstack, salesforce
@@ -288,6 +295,9 @@ class _Handler(BaseHTTPRequestHandler):
             answer = None  # the handler answers 401 for the now expired token (static keys: a one-off 401 below)
         else:
             answer = None
+        if answer is None and not is_token:
+            for hook in list(sim.hooks):
+                hook(system, request)
         if answer is None:
             try:
                 answer = sim.handlers[system](sim, request)

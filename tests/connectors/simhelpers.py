@@ -12,7 +12,7 @@ from connectors.sandbox import SandboxProfile
 from connectors.simulator import Tenant
 from dbt_like_sql.schema import raw_table
 
-PROFILE = SandboxProfile(stage="early_stage", maturity=2, seed=3, history_start=date(2026, 6, 1))
+PROFILE = SandboxProfile(stage="early_stage", maturity=2, seed=3, history_start=date(2026, 4, 1))
 CLOCK = pd.Timestamp("2026-09-01", tz="UTC")
 
 

@@ -15,6 +15,11 @@ EXPECTED_ASSET_KEYS = [
     "canonical/tables",
     "drift/apex_drift_events",
     "measure/apex_measure",
+    "raw/raw_crossbeam",
+    "raw/raw_file_export",
+    "raw/raw_hubspot",
+    "raw/raw_impartner",
+    "raw/raw_partnerstack",
     "raw/raw_salesforce",
     "raw/raw_sandbox",
     "report/apex_report",
@@ -41,9 +46,10 @@ def test_lineage_runs_raw_to_health() -> None:
     graph = defs.resolve_asset_graph()
     chain = [["raw", "raw_sandbox"], ["canonical", "tables"], ["signals", "apex_signal_values"],
              ["scores", "apex_dimension_scores"], ["scores", "apex_ecosystem_health"]]
-    # The canonical tables are built from every source's raw asset; after that the chain is one line.
-    raw_keys = {k for k in graph.get_all_asset_keys() if k.path[0] == "raw"}
-    assert graph.get(AssetKey(chain[1])).parent_keys == raw_keys
+    # The canonical tables are built from every source's raw table (the sandbox and each connector's).
+    raw = {AssetKey(["raw", f"raw_{s}"]) for s in ("sandbox", "salesforce", "hubspot", "partnerstack", "impartner",
+                                                    "crossbeam", "file_export")}
+    assert graph.get(AssetKey(chain[1])).parent_keys == raw
     for parent, child in zip(chain[1:], chain[2:-1]):
         assert graph.get(AssetKey(child)).parent_keys == {AssetKey(parent)}
     # Health also reads why each dimension moved (its metadata), which is explained from the signal scores.

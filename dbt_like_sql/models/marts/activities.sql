@@ -3,9 +3,17 @@
 with versions as (
     select * from stg_sandbox__activities
     union all
+    select * from stg_file_export__activities
+    union all
     select * from stg_salesforce__tasks
     union all
     select * from stg_salesforce__events
+    union all
+    select * from stg_hubspot__meetings
+    union all
+    select * from stg_hubspot__calls
+    union all
+    select * from stg_hubspot__emails
 ),
 
 ranked as (

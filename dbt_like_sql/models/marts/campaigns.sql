@@ -4,6 +4,8 @@ with versions as (
     select * from stg_sandbox__campaigns
     union all
     select * from stg_salesforce__campaigns
+    union all
+    select * from stg_file_export__campaigns
 ),
 
 ranked as (

@@ -4,6 +4,12 @@ with versions as (
     select * from stg_sandbox__deal_registrations
     union all
     select * from stg_salesforce__deal_registrations
+    union all
+    select * from stg_partnerstack__deal_registrations
+    union all
+    select * from stg_impartner__deal_registrations
+    union all
+    select * from stg_file_export__deal_registrations
 ),
 
 ranked as (

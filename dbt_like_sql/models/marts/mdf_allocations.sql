@@ -4,6 +4,8 @@ with versions as (
     select * from stg_sandbox__mdf_allocations
     union all
     select * from stg_salesforce__mdf_allocations
+    union all
+    select * from stg_file_export__mdf_allocations
 ),
 
 ranked as (

@@ -4,6 +4,10 @@ with versions as (
     select * from stg_sandbox__mdf_claims
     union all
     select * from stg_salesforce__mdf_claims
+    union all
+    select * from stg_impartner__mdf_claims
+    union all
+    select * from stg_file_export__mdf_claims
 ),
 
 ranked as (

@@ -4,6 +4,10 @@ with versions as (
     select * from stg_sandbox__mdf_requests
     union all
     select * from stg_salesforce__mdf_requests
+    union all
+    select * from stg_impartner__mdf_requests
+    union all
+    select * from stg_file_export__mdf_requests
 ),
 
 ranked as (

@@ -4,6 +4,10 @@ with versions as (
     select * from stg_sandbox__opportunities
     union all
     select * from stg_salesforce__opportunities
+    union all
+    select * from stg_hubspot__opportunities
+    union all
+    select * from stg_file_export__opportunities
 ),
 
 ranked as (

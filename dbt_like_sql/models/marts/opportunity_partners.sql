@@ -4,6 +4,10 @@ with versions as (
     select * from stg_sandbox__opportunity_partners
     union all
     select * from stg_salesforce__opportunity_partners
+    union all
+    select * from stg_hubspot__opportunity_partners
+    union all
+    select * from stg_file_export__opportunity_partners
 ),
 
 ranked as (

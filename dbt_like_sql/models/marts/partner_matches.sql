@@ -10,6 +10,26 @@ with candidates as (
     select org_id, source, source_id, source_updated_at, fetched_at, is_deleted, partner_id as source_partner_id,
            match_key, lower(domain) as domain_key, lower(trim(name)) as name_key
     from stg_salesforce__partners
+    union all
+    select org_id, source, source_id, source_updated_at, fetched_at, is_deleted, partner_id as source_partner_id,
+           match_key, lower(domain) as domain_key, lower(trim(name)) as name_key
+    from stg_hubspot__partners
+    union all
+    select org_id, source, source_id, source_updated_at, fetched_at, is_deleted, partner_id as source_partner_id,
+           match_key, lower(domain) as domain_key, lower(trim(name)) as name_key
+    from stg_partnerstack__partners
+    union all
+    select org_id, source, source_id, source_updated_at, fetched_at, is_deleted, partner_id as source_partner_id,
+           match_key, lower(domain) as domain_key, lower(trim(name)) as name_key
+    from stg_impartner__partners
+    union all
+    select org_id, source, source_id, source_updated_at, fetched_at, is_deleted, partner_id as source_partner_id,
+           match_key, lower(domain) as domain_key, lower(trim(name)) as name_key
+    from stg_file_export__partners
+    union all
+    select org_id, source, source_id, source_updated_at, fetched_at, is_deleted, partner_id as source_partner_id,
+           match_key, lower(domain) as domain_key, lower(trim(name)) as name_key
+    from stg_crossbeam__partners
 ),
 
 ranked as (

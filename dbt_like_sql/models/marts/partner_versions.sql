@@ -6,6 +6,14 @@ with staged as (
     select * from stg_sandbox__partners
     union all
     select * from stg_salesforce__partners
+    union all
+    select * from stg_hubspot__partners
+    union all
+    select * from stg_partnerstack__partners
+    union all
+    select * from stg_impartner__partners
+    union all
+    select * from stg_file_export__partners
 ),
 
 versions as (

@@ -7,6 +7,14 @@ with versions as (
     select * from stg_sandbox__partners
     union all
     select * from stg_salesforce__partners
+    union all
+    select * from stg_hubspot__partners
+    union all
+    select * from stg_partnerstack__partners
+    union all
+    select * from stg_impartner__partners
+    union all
+    select * from stg_file_export__partners
 ),
 
 ranked as (

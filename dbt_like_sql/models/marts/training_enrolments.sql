@@ -2,6 +2,8 @@
 -- Partner ids are each source's own; partner_matches maps them to the organisation's one partner id.
 with versions as (
     select * from stg_sandbox__training_enrolments
+    union all
+    select * from stg_file_export__training_enrolments
 ),
 
 ranked as (
