@@ -31,99 +31,129 @@ TOTAL = "dimension_total"
 VALUE, APPEARED, DROPPED, TOTAL_EFFECT = "value", "appeared", "dropped", "total"
 
 
-def _side(model: ApexModel, rows: pd.DataFrame) -> pd.DataFrame:
-    specs = {s.id: s for s in model.signals}
-    frame = rows[["signal_id", "status", "score"]].drop_duplicates("signal_id").set_index("signal_id")
-    unknown = sorted(set(frame.index) - set(specs))
+COLUMNS = ["from_date", "to_date", "dimension", "signal_id", "effect", "status_from", "status_to", "score_from",
+           "score_to", "contribution"]
+
+
+def _wide(model: ApexModel, signals: pd.DataFrame, days: list) -> tuple[np.ndarray, np.ndarray]:
+    """(status, score) matrices: one row per day in `days`, one column per model signal (missing rows: missing)."""
+    ids = [s.id for s in model.signals]
+    unknown = sorted(set(signals["signal_id"]) - set(ids))
     if unknown:
         raise ValueError(f"signal {unknown[0]!r} is not in model {model.version}")
-    return frame
+    frame = signals.drop_duplicates(["as_of", "signal_id"]).set_index(["as_of", "signal_id"])
+    index = pd.MultiIndex.from_product([days, ids], names=["as_of", "signal_id"])
+    status = frame["status"].reindex(index).to_numpy(object).reshape(len(days), len(ids))
+    score = frame["score"].reindex(index).to_numpy(float).reshape(len(days), len(ids))
+    status = np.where(pd.isna(status), "missing", status)
+    return status, score
+
+
+def explain_days(model: ApexModel, signals: pd.DataFrame, pairs) -> pd.DataFrame:
+    """Contributions to each dimension's change for each (from_date, to_date) in `pairs`, all pairs at once.
+
+    `signals`: signal rows of many days (columns as_of, signal_id, status, score), as in apex_signal_values.
+    Returns the columns in `COLUMNS`: per pair, one row per (dimension, signal present on either day) and one
+    `dimension_total` row per dimension.
+    """
+    pairs = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in pairs]
+    if not pairs:
+        return pd.DataFrame(columns=COLUMNS)
+    present_days = set(pd.to_datetime(signals["as_of"]))
+    for first, second in pairs:
+        for day in (first, second):
+            if day not in present_days:
+                raise ValueError(f"no signal values stored for {day.date()}; compute that day first")
+    days = sorted({d for pair in pairs for d in pair})
+    position = {d: i for i, d in enumerate(days)}
+    frame = signals.assign(as_of=pd.to_datetime(signals["as_of"]))
+    status, score = _wide(model, frame, days)
+    i1 = np.array([position[a] for a, _ in pairs])
+    i2 = np.array([position[b] for _, b in pairs])
+    ids = np.array([s.id for s in model.signals], dtype=object)
+    weight = np.array([s.weight for s in model.signals], dtype=float)
+    dims = np.array([s.dimension for s in model.signals], dtype=object)
+    st1, st2 = status[i1], status[i2]
+    s1, s2 = score[i1], score[i2]
+    p1 = (st1 == PRESENT) & ~np.isnan(s1)
+    p2 = (st2 == PRESENT) & ~np.isnan(s2)
+    contribution = np.full(s1.shape, np.nan)
+    effect = np.full(s1.shape, None, dtype=object)
+    totals = []
+    with np.errstate(invalid="ignore", divide="ignore"):
+        for dim in DIMENSION_IDS:
+            cols = dims == dim
+            w = weight[cols]
+            a, b = np.where(p1[:, cols], s1[:, cols], 0.0), np.where(p2[:, cols], s2[:, cols], 0.0)
+            q1, q2 = p1[:, cols], p2[:, cols]
+            both = q1 & q2
+            w1, w2, wc = (q1 * w).sum(1), (q2 * w).sum(1), (both * w).sum(1)
+            score1 = np.where(w1 > 0, (a * q1 * w).sum(1) / w1, np.nan)
+            score2 = np.where(w2 > 0, (b * q2 * w).sum(1) / w2, np.nan)
+            sc1 = np.where(wc > 0, (a * both * w).sum(1) / wc, 0.0)
+            sc2 = np.where(wc > 0, (b * both * w).sum(1) / wc, 0.0)
+            value = np.where(wc[:, None] > 0, w * (b - a) / wc[:, None], 0.0)
+            appeared = w * (b - sc2[:, None]) / w2[:, None]
+            dropped = -w * (a - sc1[:, None]) / w1[:, None]
+            c = np.where(both, value, np.where(q2 & ~q1, appeared, np.where(q1 & ~q2, dropped, np.nan)))
+            defined = (w1 > 0) & (w2 > 0)
+            c = np.where(defined[:, None], c, np.nan)
+            c = np.where(q1 | q2, c, np.nan)
+            contribution[:, cols] = c
+            effect[:, cols] = np.where(both, VALUE, np.where(q2 & ~q1, APPEARED, np.where(q1 & ~q2, DROPPED, None)))
+            totals.append(pd.DataFrame({
+                "pair": np.arange(len(pairs)), "dimension": dim, "signal_id": TOTAL, "effect": TOTAL_EFFECT,
+                "status_from": None, "status_to": None, "score_from": score1, "score_to": score2,
+                "contribution": np.where(defined, score2 - score1, np.nan)}))
+    pair_idx, sig_idx = np.nonzero(p1 | p2)
+    rows = pd.DataFrame({
+        "pair": pair_idx, "dimension": dims[sig_idx], "signal_id": ids[sig_idx], "effect": effect[pair_idx, sig_idx],
+        "status_from": st1[pair_idx, sig_idx], "status_to": st2[pair_idx, sig_idx],
+        "score_from": np.where(p1, s1, np.nan)[pair_idx, sig_idx],
+        "score_to": np.where(p2, s2, np.nan)[pair_idx, sig_idx], "contribution": contribution[pair_idx, sig_idx]})
+    out = pd.concat([rows, *totals], ignore_index=True)
+    order = {d: i for i, d in enumerate(DIMENSION_IDS)}
+    out = out.assign(_dim=out["dimension"].map(order), _total=out["signal_id"].eq(TOTAL))
+    out = out.sort_values(["pair", "_dim", "_total"], kind="stable")
+    firsts = np.array([a for a, _ in pairs], dtype="datetime64[ns]")
+    seconds = np.array([b for _, b in pairs], dtype="datetime64[ns]")
+    out.insert(0, "to_date", seconds[out["pair"].to_numpy()])
+    out.insert(0, "from_date", firsts[out["pair"].to_numpy()])
+    return out[COLUMNS].reset_index(drop=True)
 
 
 def explain_change(model: ApexModel, before: pd.DataFrame, after: pd.DataFrame) -> pd.DataFrame:
     """Contributions to each dimension's change from the day of `before` to the day of `after`.
 
     `before` and `after`: one row per signal (columns signal_id, status, score), as in apex_signal_values.
-    Returns columns dimension, signal_id, effect, status_from, status_to, score_from, score_to, contribution.
+    Returns the columns of `explain_days` without the dates.
     """
-    b = _side(model, before)
-    a = _side(model, after)
-    out = []
-    for dim in DIMENSION_IDS:
-        specs = model.signals_of(dim)
-        ids = [s.id for s in specs]
-        w = np.array([s.weight for s in specs], dtype=float)
-        s1 = b["score"].reindex(ids).to_numpy(float)
-        s2 = a["score"].reindex(ids).to_numpy(float)
-        st1 = b["status"].reindex(ids).to_numpy(object)
-        st2 = a["status"].reindex(ids).to_numpy(object)
-        p1 = (st1 == PRESENT) & ~np.isnan(s1)
-        p2 = (st2 == PRESENT) & ~np.isnan(s2)
-        both = p1 & p2
-        w1, w2, wc = w[p1].sum(), w[p2].sum(), w[both].sum()
-        score1 = (w[p1] * s1[p1]).sum() / w1 if w1 > 0 else np.nan
-        score2 = (w[p2] * s2[p2]).sum() / w2 if w2 > 0 else np.nan
-        defined = w1 > 0 and w2 > 0
-        if wc > 0:
-            sc1 = (w[both] * s1[both]).sum() / wc
-            sc2 = (w[both] * s2[both]).sum() / wc
-        else:
-            sc1 = sc2 = 0.0
-        contribution = np.full(len(ids), np.nan)
-        effect = np.full(len(ids), None, dtype=object)
-        with np.errstate(invalid="ignore", divide="ignore"):
-            effect[both] = VALUE
-            contribution[both] = w[both] * (s2[both] - s1[both]) / wc if wc > 0 else 0.0
-            new = p2 & ~p1
-            effect[new] = APPEARED
-            contribution[new] = w[new] * (s2[new] - sc2) / w2 if w2 > 0 else np.nan
-            gone = p1 & ~p2
-            effect[gone] = DROPPED
-            contribution[gone] = -w[gone] * (s1[gone] - sc1) / w1 if w1 > 0 else np.nan
-        if not defined:
-            contribution[:] = np.nan
-        rows = pd.DataFrame({"dimension": dim, "signal_id": ids, "effect": effect, "status_from": st1,
-                             "status_to": st2, "score_from": np.where(p1, s1, np.nan),
-                             "score_to": np.where(p2, s2, np.nan), "contribution": contribution})
-        out.append(rows[p1 | p2])
-        out.append(pd.DataFrame({"dimension": [dim], "signal_id": [TOTAL], "effect": [TOTAL_EFFECT],
-                                 "status_from": [None], "status_to": [None], "score_from": [score1],
-                                 "score_to": [score2], "contribution": [score2 - score1 if defined else np.nan]}))
-    result = pd.concat(out, ignore_index=True)
-    result["status_from"] = result["status_from"].where(result["status_from"].notna(), None)
-    result["status_to"] = result["status_to"].where(result["status_to"].notna(), None)
-    return result
-
-
-def explain_days(model: ApexModel, signals: pd.DataFrame, pairs) -> pd.DataFrame:
-    """`explain_change` for each (from_date, to_date) in `pairs`, from signal rows of many days (column as_of)."""
-    by_day = {day: rows for day, rows in signals.groupby("as_of")}
-    frames = []
-    for first, second in pairs:
-        first, second = pd.Timestamp(first), pd.Timestamp(second)
-        if first not in by_day or second not in by_day:
-            missing = first if first not in by_day else second
-            raise ValueError(f"no signal values stored for {missing.date()}; compute that day first")
-        frame = explain_change(model, by_day[first], by_day[second])
-        frame.insert(0, "to_date", second)
-        frame.insert(0, "from_date", first)
-        frames.append(frame)
-    if not frames:
-        return pd.DataFrame(columns=["from_date", "to_date", "dimension", "signal_id", "effect", "status_from",
-                                     "status_to", "score_from", "score_to", "contribution"])
-    return pd.concat(frames, ignore_index=True)
+    first, second = pd.Timestamp("2000-01-01"), pd.Timestamp("2000-01-02")
+    rows = pd.concat([before.assign(as_of=first), after.assign(as_of=second)], ignore_index=True)
+    return explain_days(model, rows, [(first, second)]).drop(columns=["from_date", "to_date"])
 
 
 def top_movers(changes: pd.DataFrame, limit: int = 3) -> dict[str, str]:
-    """Per dimension with a non-zero change, one line: the total and its largest contributions (for metadata)."""
-    lines = {}
-    for dim, rows in changes.groupby("dimension", sort=True):
-        total = rows[rows["effect"] == TOTAL_EFFECT]["contribution"].iloc[0]
-        if pd.isna(total) or abs(total) < 0.05:
-            continue
-        parts = rows[rows["effect"] != TOTAL_EFFECT].dropna(subset=["contribution"])
-        parts = parts.reindex(parts["contribution"].abs().sort_values(ascending=False).index).head(limit)
-        detail = ", ".join(f"{r.signal_id} {r.contribution:+.1f}" + ("" if r.effect == VALUE else f" ({r.effect})")
-                           for r in parts.itertuples() if abs(r.contribution) >= 0.05)
-        lines[dim] = f"{total:+.1f} points: {detail}" if detail else f"{total:+.1f} points"
-    return lines
+    """Per dimension with a change of 0.05 points or more, one line: the total and its largest contributions."""
+    return {dim: text for (_day, dim), text in movers_by_day(changes, limit).items()}
+
+
+def movers_by_day(changes: pd.DataFrame, limit: int = 3) -> dict[tuple, str]:
+    """`top_movers` for every `to_date` in `changes` at once: {(to_date, dimension): line}."""
+    if changes.empty:
+        return {}
+    frame = changes if "to_date" in changes else changes.assign(to_date=0)
+    totals = frame[frame["effect"] == TOTAL_EFFECT]
+    totals = totals[totals["contribution"].abs() >= 0.05]
+    parts = frame[(frame["effect"] != TOTAL_EFFECT) & (frame["contribution"].abs() >= 0.05)]
+    parts = parts.assign(size=parts["contribution"].abs()).sort_values(["to_date", "dimension", "size"],
+                                                                          ascending=[True, True, False])
+    parts = parts.groupby(["to_date", "dimension"], dropna=False).head(limit)
+    parts = parts.assign(text=[f"{sid} {c:+.1f}" + ("" if eff == VALUE else f" ({eff})")
+                               for sid, c, eff in zip(parts["signal_id"], parts["contribution"], parts["effect"])])
+    detail = parts.groupby(["to_date", "dimension"], dropna=False)["text"].agg(", ".join)
+    out = {}
+    for day, dim, total in zip(totals["to_date"], totals["dimension"], totals["contribution"]):
+        text = detail.get((day, dim))
+        out[(day, dim)] = f"{total:+.1f} points: {text}" if text else f"{total:+.1f} points"
+    return out

@@ -233,10 +233,10 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print()
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else redact_url(url)
     print(f"Warehouse: {path}")
-    print("  tables: apex_signal_values, apex_dimension_scores, apex_ecosystem_health, apex_data_quality_status, "
-          "quarantined_records, apex_drift_events, apex_alerts, apex_alert_notifications, apex_measure, apex_cycles, "
-          "apex_survey_signals, apex_perception_gaps, apex_peer_benchmark, apex_reports (see README, 'Output tables', "
-          "'Data quality' and 'Measure')")
+    print("  tables: apex_signal_values, apex_partner_signal_values, apex_dimension_scores, apex_score_changes, "
+          "apex_ecosystem_health, apex_data_quality_status, quarantined_records, apex_drift_events, apex_alerts, "
+          "apex_alert_notifications, apex_measure, apex_cycles, apex_survey_signals, apex_perception_gaps, "
+          "apex_peer_benchmark, apex_reports (see README, 'Output tables', 'Data quality' and 'Measure')")
     print(f"Dagster UI on the same assets and runs: make ui   (then open http://127.0.0.1:3000)")
     print(f"Done in {time.perf_counter() - started:.0f} s.")
     engine.dispose()

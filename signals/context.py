@@ -132,6 +132,17 @@ class SignalContext:
         held = tl.keyed_open_on(intervals["key"], intervals["start"], intervals["end"], keys, dates) > 0
         return self.partner_frame(held.astype(float), np.ones(len(keys)))
 
+    def in_span(self, days, window_days: int) -> np.ndarray:
+        """True for events that can fall in some date's window (D - window, D]: dated after the first date minus
+        the window and on or before the last date. Filtering by it first only saves work; results are the same."""
+        days = tl.as_days(days)
+        return (days > self.dates.min() - np.timedelta64(window_days, "D")) & (days <= self.dates.max())
+
+    def event_coverage(self, keys, days, window_days: int) -> pd.DataFrame:
+        """`timeline.event_coverage` of the events that matter for the context's dates (see `in_span`)."""
+        keep = self.in_span(days, window_days)
+        return tl.event_coverage(np.asarray(keys, dtype=object)[keep], tl.as_days(days)[keep], window_days)
+
     def ever_before(self, table: str, column: str) -> np.ndarray:
         """True on dates on or after the first record of `table.column` (e.g. "the organisation has an MDF programme")."""
         days = tl.as_days(self.table(table)[column])

@@ -168,7 +168,7 @@ def conflict_resolution_days(ctx: SignalContext) -> SignalResult:
 def strategic_qbr_coverage(ctx: SignalContext) -> SignalResult:
     acts = ctx.table("activities")
     qbr = acts[acts["activity_type"].eq("qbr")]
-    return common.share_of_strategic(ctx, tl.event_coverage(qbr["partner_id"].to_numpy(), qbr["occurred_at"], 120))
+    return common.share_of_strategic(ctx, ctx.event_coverage(qbr["partner_id"].to_numpy(), qbr["occurred_at"], 120))
 
 
 @signal(
@@ -312,7 +312,7 @@ def partner_qbr_coverage(ctx: SignalContext) -> SignalResult:
 def _qbr_coverage(ctx: SignalContext):
     acts = ctx.table("activities")
     qbr = acts[acts["activity_type"].eq("qbr")]
-    return tl.event_coverage(qbr["partner_id"].to_numpy(), qbr["occurred_at"], 120)
+    return ctx.event_coverage(qbr["partner_id"].to_numpy(), qbr["occurred_at"], 120)
 
 
 @partner_values("d2_partner_qbr_coverage",

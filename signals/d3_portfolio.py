@@ -113,7 +113,7 @@ def active_partner_ratio(ctx: SignalContext) -> SignalResult:
     opps = opps[opps["partner_id"].notna()]
     keys = np.concatenate([regs["partner_id"].to_numpy(), opps["partner_id"].to_numpy()])
     days = np.concatenate([tl.as_days(regs["submitted_at"]), tl.as_days(opps["created_on"])])
-    share, active = ctx.share_of_active(tl.event_coverage(keys, days, 180))
+    share, active = ctx.share_of_active(ctx.event_coverage(keys, days, 180))
     return SignalResult(share, active)
 
 
@@ -164,7 +164,7 @@ def active_partner_by_partner(ctx: SignalContext):
     opps = opps[opps["partner_id"].notna()]
     keys = np.concatenate([regs["partner_id"].to_numpy(), opps["partner_id"].to_numpy()])
     days = np.concatenate([tl.as_days(regs["submitted_at"]), tl.as_days(opps["created_on"])])
-    return ctx.partner_coverage(tl.event_coverage(keys, days, 180))
+    return ctx.partner_coverage(ctx.event_coverage(keys, days, 180))
 
 
 # --- the wider catalogue -------------------------------------------------------------------------------------------
@@ -335,7 +335,7 @@ def earning_partner_share(ctx: SignalContext) -> SignalResult:
 
 def _earning(ctx: SignalContext):
     won = common.partner_won(ctx)
-    return tl.event_coverage(won["partner_id"].to_numpy(), won["closed_on"], 365)
+    return ctx.event_coverage(won["partner_id"].to_numpy(), won["closed_on"], 365)
 
 
 @partner_values("d3_earning_partner_share",
@@ -366,7 +366,7 @@ def engaged_partner_share_90d(ctx: SignalContext) -> SignalResult:
     opps = opps[opps["partner_id"].notna()]
     keys = np.concatenate([regs["partner_id"].to_numpy(), opps["partner_id"].to_numpy()])
     days = np.concatenate([tl.as_days(regs["submitted_at"]), tl.as_days(opps["created_on"])])
-    share, active = ctx.share_of_active(tl.event_coverage(keys, days, 90))
+    share, active = ctx.share_of_active(ctx.event_coverage(keys, days, 90))
     return SignalResult(share, active)
 
 

@@ -283,7 +283,7 @@ def valid_certifications_by_partner(ctx: SignalContext):
 def trained_partner_share(ctx: SignalContext) -> SignalResult:
     enrol = ctx.table("training_enrolments")
     done = enrol[enrol["completed_on"].notna()]
-    share, active = ctx.share_of_active(tl.event_coverage(done["partner_id"].to_numpy(), done["completed_on"], 365))
+    share, active = ctx.share_of_active(ctx.event_coverage(done["partner_id"].to_numpy(), done["completed_on"], 365))
     return SignalResult(share, active, not_applicable=~ctx.ever_before("training_enrolments", "enrolled_on"))
 
 

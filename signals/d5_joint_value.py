@@ -37,7 +37,7 @@ def _per_opportunity(opps, keys, days) -> np.ndarray:
 def _co_sold_on(ctx: SignalContext, opps) -> np.ndarray:
     """Per opportunity: the day a co-selling partner was first recorded on it (NaT if never)."""
     links = ctx.table("opportunity_partners")
-    co = links[links["role"].eq("co_sell")]
+    co = links[links["role"].eq("co_sell") & links["opportunity_id"].isin(opps["opportunity_id"])]
     first = pd.DataFrame({"opportunity_id": co["opportunity_id"].to_numpy(dtype=object),
                           "day": _link_days(ctx, co, opps)}).dropna().groupby("opportunity_id")["day"].min()
     return _per_opportunity(opps, first.index.to_numpy(dtype=object), first.to_numpy())
@@ -46,6 +46,7 @@ def _co_sold_on(ctx: SignalContext, opps) -> np.ndarray:
 def _second_partner_on(ctx: SignalContext, opps) -> np.ndarray:
     """Per opportunity: the day a second distinct partner was on it (the primary partner counts from creation)."""
     links = ctx.table("opportunity_partners")
+    links = links[links["opportunity_id"].isin(opps["opportunity_id"])]
     rows = pd.concat([
         pd.DataFrame({"opportunity_id": opps["opportunity_id"].to_numpy(dtype=object),
                       "partner_id": opps["partner_id"].to_numpy(dtype=object),
@@ -76,6 +77,7 @@ def _second_partner_on(ctx: SignalContext, opps) -> np.ndarray:
 )
 def co_sell_share(ctx: SignalContext) -> SignalResult:
     opps = _partner_opportunities(ctx)
+    opps = opps[ctx.in_span(opps["created_on"], 365)]
     # Co-sold as of D: the co-selling partner was recorded on or before D, not merely by today.
     co_sold = tl.known_window_sum(opps["created_on"], _co_sold_on(ctx, opps), ctx.dates, 365)
     n = tl.window_sum(opps["created_on"], ctx.dates, 365)
@@ -129,6 +131,7 @@ def win_rate_lift(ctx: SignalContext) -> SignalResult:
 )
 def multi_partner_deal_share(ctx: SignalContext) -> SignalResult:
     opps = _partner_opportunities(ctx)
+    opps = opps[ctx.in_span(opps["created_on"], 365)]
     multi = tl.known_window_sum(opps["created_on"], _second_partner_on(ctx, opps), ctx.dates, 365)
     n = tl.window_sum(opps["created_on"], ctx.dates, 365)
     return SignalResult(tl.ratio(multi, n), n)
@@ -161,6 +164,7 @@ def joint_campaigns_per_10_partners(ctx: SignalContext) -> SignalResult:
                 "co-sold; the ecosystem value pools all partner opportunities.")
 def co_sell_by_partner(ctx: SignalContext):
     opps = _partner_opportunities(ctx)
+    opps = opps[ctx.in_span(opps["created_on"], 365)]
     keys, dates = ctx.partner_grid()
     n = tl.keyed_window_sum(opps["partner_id"], opps["created_on"], keys, dates, 365)
     hits = tl.keyed_known_window_sum(opps["partner_id"], opps["created_on"], _co_sold_on(ctx, opps), keys, dates,
@@ -332,7 +336,7 @@ def partner_win_rate_by_partner(ctx: SignalContext):
 )
 def co_sold_won_share(ctx: SignalContext) -> SignalResult:
     opps = _partner_opportunities(ctx)
-    won = opps[opps["status"].eq("won")]
+    won = opps[opps["status"].eq("won") & ctx.in_span(opps["closed_on"], 365)]
     amount = np.nan_to_num(won["amount_eur"].to_numpy(float))
     co_sold = tl.known_window_sum(won["closed_on"], _co_sold_on(ctx, won), ctx.dates, 365, amount)
     total = tl.window_sum(won["closed_on"], ctx.dates, 365, amount)

@@ -102,7 +102,7 @@ def mdf_utilisation(ctx: SignalContext) -> SignalResult:
 def scorecard_review_coverage(ctx: SignalContext) -> SignalResult:
     acts = ctx.table("activities")
     reviews = acts[acts["activity_type"].eq("scorecard_review")]
-    share, active = ctx.share_of_active(tl.event_coverage(reviews["partner_id"].to_numpy(), reviews["occurred_at"], 92))
+    share, active = ctx.share_of_active(ctx.event_coverage(reviews["partner_id"].to_numpy(), reviews["occurred_at"], 92))
     return SignalResult(share, active)
 
 
@@ -122,7 +122,7 @@ def target_by_partner(ctx: SignalContext):
 def scorecard_review_by_partner(ctx: SignalContext):
     acts = ctx.table("activities")
     reviews = acts[acts["activity_type"].eq("scorecard_review")]
-    return ctx.partner_coverage(tl.event_coverage(reviews["partner_id"].to_numpy(), reviews["occurred_at"], 92))
+    return ctx.partner_coverage(ctx.event_coverage(reviews["partner_id"].to_numpy(), reviews["occurred_at"], 92))
 
 
 # --- the wider catalogue -------------------------------------------------------------------------------------------
@@ -272,7 +272,7 @@ def scorecard_review_delay(ctx: SignalContext) -> SignalResult:
 def strategic_scorecard_coverage(ctx: SignalContext) -> SignalResult:
     acts = ctx.table("activities")
     reviews = acts[acts["activity_type"].eq("scorecard_review")]
-    return common.share_of_strategic(ctx, tl.event_coverage(reviews["partner_id"].to_numpy(), reviews["occurred_at"],
+    return common.share_of_strategic(ctx, ctx.event_coverage(reviews["partner_id"].to_numpy(), reviews["occurred_at"],
                                                             92))
 
 

@@ -79,7 +79,7 @@ def mdf_claim_payout_days(ctx: SignalContext) -> SignalResult:
 )
 def portal_adoption_30d(ctx: SignalContext) -> SignalResult:
     logins = ctx.table("portal_logins")
-    share, active = ctx.share_of_active(tl.event_coverage(logins["partner_id"].to_numpy(), logins["login_on"], 30))
+    share, active = ctx.share_of_active(ctx.event_coverage(logins["partner_id"].to_numpy(), logins["login_on"], 30))
     return SignalResult(share, active, not_applicable=~ctx.ever_before("portal_logins", "login_on"))
 
 
@@ -120,7 +120,7 @@ def partner_record_completeness(ctx: SignalContext) -> SignalResult:
                 "value is the mean over the partners in the programme.")
 def portal_adoption_by_partner(ctx: SignalContext):
     logins = ctx.table("portal_logins")
-    return ctx.partner_coverage(tl.event_coverage(logins["partner_id"].to_numpy(), logins["login_on"], 30))
+    return ctx.partner_coverage(ctx.event_coverage(logins["partner_id"].to_numpy(), logins["login_on"], 30))
 
 
 # --- the wider catalogue -------------------------------------------------------------------------------------------
@@ -242,7 +242,7 @@ def tickets_unresolved_7d(ctx: SignalContext) -> SignalResult:
 )
 def portal_users_per_partner(ctx: SignalContext) -> SignalResult:
     logins = ctx.table("portal_logins")
-    users = tl.event_coverage(logins["user_id"].to_numpy(), logins["login_on"], 30)
+    users = ctx.event_coverage(logins["user_id"].to_numpy(), logins["login_on"], 30)
     active = ctx.active_partners()
     return SignalResult(tl.ratio(tl.open_on(users["start"], users["end"], ctx.dates), active), active,
                         not_applicable=~ctx.ever_before("portal_logins", "login_on"))
@@ -250,7 +250,7 @@ def portal_users_per_partner(ctx: SignalContext) -> SignalResult:
 
 def _portal_coverage(ctx: SignalContext, days: int):
     logins = ctx.table("portal_logins")
-    return tl.event_coverage(logins["partner_id"].to_numpy(), logins["login_on"], days)
+    return ctx.event_coverage(logins["partner_id"].to_numpy(), logins["login_on"], days)
 
 
 @signal(

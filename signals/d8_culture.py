@@ -255,7 +255,7 @@ def engaged_relationship_share(ctx: SignalContext) -> SignalResult:
 
 def _contact(ctx: SignalContext):
     acts = ctx.table("activities")
-    return tl.event_coverage(acts["partner_id"].to_numpy(), acts["occurred_at"], 90)
+    return ctx.event_coverage(acts["partner_id"].to_numpy(), acts["occurred_at"], 90)
 
 
 @partner_values("d8_engaged_relationship_share",
@@ -284,7 +284,7 @@ def engaged_relationship_by_partner(ctx: SignalContext):
 def partners_reaching_out(ctx: SignalContext) -> SignalResult:
     acts = ctx.table("activities")
     theirs = acts[acts["initiated_by"].eq("partner")]
-    share, active = ctx.share_of_active(tl.event_coverage(theirs["partner_id"].to_numpy(), theirs["occurred_at"], 90))
+    share, active = ctx.share_of_active(ctx.event_coverage(theirs["partner_id"].to_numpy(), theirs["occurred_at"], 90))
     return SignalResult(share, active)
 
 
@@ -328,5 +328,5 @@ def feedback_sessions_per_10_partners(ctx: SignalContext) -> SignalResult:
 def strategic_exec_contact(ctx: SignalContext) -> SignalResult:
     acts = ctx.table("activities")
     meetings = acts[acts["activity_type"].eq("exec_meeting")]
-    return common.share_of_strategic(ctx, tl.event_coverage(meetings["partner_id"].to_numpy(),
+    return common.share_of_strategic(ctx, ctx.event_coverage(meetings["partner_id"].to_numpy(),
                                                             meetings["occurred_at"], 182))

@@ -82,8 +82,11 @@ def window_quantile(event_days, values, dates, window_days: int, q: float = 0.5)
     """
     days = as_days(event_days)
     vals = np.asarray(values, dtype=float)
-    keep = ~np.isnat(days) & ~np.isnan(vals)
     dates = as_days(dates)
+    # Only events inside some date's window matter; dropping the rest first keeps one date cheap.
+    keep = ~np.isnat(days) & ~np.isnan(vals)
+    if len(dates):
+        keep &= (days > dates.min() - np.timedelta64(window_days, "D")) & (days <= dates.max())
     events = pd.DataFrame({"t": days[keep], "v": vals[keep], "probe": -1})
     probes = pd.DataFrame({"t": dates, "v": np.nan, "probe": np.arange(len(dates))})
     merged = pd.concat([events, probes], ignore_index=True)

@@ -5,7 +5,7 @@ import math
 
 from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, asset
 
-from apex_model.explain import top_movers
+from apex_model.explain import movers_by_day
 from apex_model.model import DIMENSION_IDS
 from pipelines import layers
 from pipelines.assets.canonical import canonical_tables
@@ -129,7 +129,7 @@ def apex_ecosystem_health(context: AssetExecutionContext, warehouse: WarehouseRe
             continue
         health = layers.compute_health_layer(engine, model, org, dates)
         dims = layers.stored_dimension_scores(engine, model, org.id, dates)
-        changes = layers.stored_changes(engine, model, org.id, dates)
+        movers = movers_by_day(layers.stored_changes(engine, model, org.id, dates))
         for row in health.itertuples(index=False):
             day = row.as_of.strftime("%Y-%m-%d")
             metadata: dict = {
@@ -143,9 +143,9 @@ def apex_ecosystem_health(context: AssetExecutionContext, warehouse: WarehouseRe
             day_dims = dims[dims["as_of"] == row.as_of].set_index("dimension")
             for dim in DIMENSION_IDS:
                 metadata[f"{dim}_score"] = _number(day_dims["score"].get(dim))
-            day_changes = changes[changes["to_date"] == row.as_of]
-            for dim, text in top_movers(day_changes).items():
-                metadata[f"{dim}_change"] = text
+            for dim in DIMENSION_IDS:
+                if (row.as_of, dim) in movers:
+                    metadata[f"{dim}_change"] = movers[(row.as_of, dim)]
             clean = {k: v for k, v in metadata.items() if v is not None}
             clean["model_version"] = MetadataValue.text(model.version)
             context.add_asset_metadata(clean, partition_key=partition_key(day, org.id))
