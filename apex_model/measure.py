@@ -5,11 +5,12 @@ dimension. Its baseline is each dimension's score on the cycle's first scored da
 after it with a score). For every as-of day inside the cycle and every dimension:
 
 - movement = score − baseline (points);
-- share of the way to target = movement / (target − baseline), for focus dimensions (1.0 = target reached);
-- on track at the current pace: the straight-line projection to the cycle's end, baseline + movement · (days in the
-  cycle / days elapsed), reaches the target (for a target below the baseline: falls to it);
-- the signals that moved it: each present signal's change in score, weighted as in the dimension mean
-  (w_i · Δscore_i / Σw of the signals present on both days), largest first;
+- share of the way to target = movement / (target − baseline), for focus dimensions (1.0 = target reached; none when
+  the baseline already meets the target: a target is a level to reach);
+- on track at the current pace: the straight-line projection to the cycle's end, baseline + movement · (days from
+  the baseline day to the end / days elapsed), reaches the target; a score already at the target is on track;
+- the signals that moved it are added by the caller from the exact decomposition of the change
+  (`apex_model/explain.py`, stored in `apex_score_changes`);
 - a surprise: a non-focus dimension whose movement is at least `surprise_points` either way.
 
 Grain of the output: one row per (as_of, dimension). Pure pandas; no database, no Dagster.
@@ -23,10 +24,9 @@ from datetime import date
 import numpy as np
 import pandas as pd
 
-from apex_model.model import DIMENSION_IDS, ApexModel
+from apex_model.model import DIMENSION_IDS
 
 DEFAULT_SURPRISE_POINTS = 8.0   # the drift detector's default minimum effect: a change worth telling
-TOP_SIGNALS = 3
 
 
 @dataclass(frozen=True)
@@ -69,34 +69,6 @@ def baselines(cycle: CycleSpec, dimension_scores: pd.DataFrame) -> pd.DataFrame:
     return out
 
 
-def signal_contributions(model: ApexModel, signals_then: pd.DataFrame, signals_now: pd.DataFrame
-                         ) -> dict[str, list[dict]]:
-    """Per dimension, the signals present on both days with their weighted change in points, largest first.
-
-    Inputs: one row per signal (signal_id, status, score). Contribution = w · (score_now − score_then) / Σw over the
-    dimension's signals present on both days: the part of the dimension's movement that signal accounts for when the
-    set of present signals did not change.
-    """
-    specs = {s.id: s for s in model.signals}
-    then = signals_then[signals_then["status"].eq("present")].set_index("signal_id")["score"]
-    now = signals_now[signals_now["status"].eq("present")].set_index("signal_id")["score"]
-    both = then.index.intersection(now.index)
-    by_dim: dict[str, list[dict]] = {d: [] for d in DIMENSION_IDS}
-    weights: dict[str, float] = {d: 0.0 for d in DIMENSION_IDS}
-    for sid in both:
-        weights[specs[sid].dimension] += specs[sid].weight
-    for sid in both:
-        spec = specs[sid]
-        delta = float(now[sid]) - float(then[sid])
-        points = spec.weight * delta / weights[spec.dimension]
-        if abs(points) >= 0.05:
-            by_dim[spec.dimension].append({"signal_id": sid, "from": round(float(then[sid]), 1),
-                                           "to": round(float(now[sid]), 1), "points": round(points, 2)})
-    for dim in by_dim:
-        by_dim[dim].sort(key=lambda item: (-abs(item["points"]), item["signal_id"]))
-    return by_dim
-
-
 def cycle_progress(cycle: CycleSpec, dimension_scores: pd.DataFrame, dates: pd.DatetimeIndex,
                    surprise_points: float = DEFAULT_SURPRISE_POINTS) -> pd.DataFrame:
     """The Measure output for the as-of `dates` that fall inside the cycle (see the module docstring).
@@ -125,18 +97,18 @@ def cycle_progress(cycle: CycleSpec, dimension_scores: pd.DataFrame, dates: pd.D
     out["movement"] = out["score"].astype(float) - out["baseline"]
     out["target"] = out["dimension"].map(lambda d: cycle.target(d)).astype(float)
     gap = out["target"] - out["baseline"]
-    out["share_to_target"] = (out["movement"] / gap).where(gap.abs() > 1e-9)
+    # A target is a level to reach: at or below the baseline it is already reached and has no "way to go".
+    out["share_to_target"] = (out["movement"] / gap).where(gap > 1e-9)
     out["days_total"] = int((end - start).days)
     elapsed = (out["as_of"] - out["baseline_on"]).dt.days
     out["days_elapsed"] = elapsed.astype("Float64")
     span = (end - out["baseline_on"]).dt.days
     pace_factor = (span / elapsed).where(elapsed > 0)
     out["projected_end"] = out["baseline"] + out["movement"] * pace_factor
-    rising = gap >= 0
-    reach = np.where(rising, out["projected_end"] >= out["target"] - 1e-9, out["projected_end"] <= out["target"] + 1e-9)
+    reach = out["projected_end"] >= out["target"] - 1e-9
     on_track = pd.Series(reach, index=out.index, dtype="boolean")
     # Already at the target counts as on track even before any pace exists.
-    at_target = np.where(rising, out["score"] >= out["target"], out["score"] <= out["target"])
+    at_target = out["score"] >= out["target"] - 1e-9
     on_track = on_track.where(out["projected_end"].notna(), pd.NA)
     on_track = on_track.mask(pd.Series(at_target, index=out.index) & out["score"].notna(), True)
     on_track = on_track.where(out["is_focus"] & out["baseline"].notna() & out["score"].notna(), pd.NA)
@@ -145,33 +117,3 @@ def cycle_progress(cycle: CycleSpec, dimension_scores: pd.DataFrame, dates: pd.D
     out["is_surprise"] = out["is_surprise"].astype(bool)
     return out[columns].sort_values(["as_of", "dimension"]).reset_index(drop=True)
 
-
-def moved_by(model: ApexModel, signals: pd.DataFrame, progress: pd.DataFrame, top: int = TOP_SIGNALS
-             ) -> pd.Series:
-    """For every row of `progress` (as_of, dimension, baseline_on), the signals that moved the dimension since its
-    baseline day: a list of {signal_id, from, to, points}, largest |points| first, at most `top` (vectorised form of
-    `signal_contributions`). `signals`: as_of, signal_id, status, score for the baseline days and the as-of days."""
-    specs = pd.DataFrame([{"signal_id": s.id, "dimension": s.dimension, "weight": s.weight} for s in model.signals])
-    present = signals[signals["status"].eq("present") & signals["score"].notna()][["as_of", "signal_id", "score"]]
-    present = present.merge(specs, on="signal_id")
-    keys = progress[["as_of", "dimension", "baseline_on"]].dropna(subset=["baseline_on"]).drop_duplicates()
-    now = keys.merge(present, on=["as_of", "dimension"])
-    then = present.rename(columns={"as_of": "baseline_on", "score": "score_then"})[
-        ["baseline_on", "signal_id", "score_then"]]
-    both = now.merge(then, on=["baseline_on", "signal_id"])
-    empty = pd.Series([[] for _ in range(len(progress))], index=progress.index, dtype=object)
-    if both.empty:
-        return empty
-    both["w_total"] = both.groupby(["as_of", "dimension"])["weight"].transform("sum")
-    both["points"] = both["weight"] * (both["score"] - both["score_then"]) / both["w_total"]
-    both = both[both["points"].abs() >= 0.05]
-    both = both.assign(abs_points=both["points"].abs()).sort_values(["as_of", "dimension", "abs_points", "signal_id"],
-                                                                    ascending=[True, True, False, True])
-    both = both.groupby(["as_of", "dimension"], sort=False).head(top)
-    items = {}
-    for (day, dim), part in both.groupby(["as_of", "dimension"], sort=False):
-        items[(day, dim)] = [{"signal_id": r.signal_id, "from": round(float(r.score_then), 1),
-                              "to": round(float(r.score), 1), "points": round(float(r.points), 2)}
-                             for r in part.itertuples(index=False)]
-    return pd.Series([items.get((d, m), []) for d, m in zip(progress["as_of"], progress["dimension"])],
-                     index=progress.index, dtype=object)

@@ -62,29 +62,40 @@ def survey_signals(answers: pd.DataFrame, dates: pd.DatetimeIndex, ageing: Surve
     if answers.empty or not len(dates):
         return pd.DataFrame(columns=SIGNAL_COLUMNS)
     per_resp = (answers.groupby(["respondent_id", "role", "dimension", "answered_on"], as_index=False)["value"]
-                .mean())
-    rows = []
-    for day in dates:
-        known = per_resp[per_resp["answered_on"] <= day]
-        if known.empty:
-            continue
-        newest = known.sort_values("answered_on").groupby(["respondent_id", "dimension"], as_index=False).last()
-        newest = newest.assign(age=(day - newest["answered_on"]).dt.days)
-        newest = newest.assign(weight=ageing.weight(newest["age"].to_numpy()))
-        newest = newest[newest["weight"] > 0]
-        for group, roles in GROUPS.items():
-            members = newest[newest["role"].isin(roles)]
-            for dim, part in members.groupby("dimension", sort=True):
-                w = part["weight"].to_numpy(float)
-                score = float(np.sum(w * to_score(part["value"].to_numpy())) / np.sum(w))
-                rows.append({"as_of": day, "dimension": dim, "group": group, "score": round(score, 4),
-                             "respondents": int(len(part)), "newest_on": part["answered_on"].max(),
-                             "age_days": int(part["age"].min()), "confidence": round(float(w.mean()), 4),
-                             "status": "valid" if int(part["age"].max()) <= ageing.validity_days else "ageing"})
-    if not rows:
+                .mean().sort_values("answered_on"))
+    per_resp["answered_on"] = per_resp["answered_on"].astype("datetime64[ns]")   # merge_asof needs one unit
+    # One pass over all dates: each (day, respondent, dimension) gets the respondent's newest answer up to that day.
+    keys = per_resp[["respondent_id", "dimension"]].drop_duplicates()
+    grid = keys.merge(pd.DataFrame({"as_of": pd.DatetimeIndex(dates).sort_values().astype("datetime64[ns]")}),
+                      how="cross")
+    grid = grid.sort_values("as_of")
+    newest = pd.merge_asof(grid, per_resp, left_on="as_of", right_on="answered_on", by=["respondent_id", "dimension"],
+                           direction="backward").dropna(subset=["answered_on"])
+    newest["age"] = (newest["as_of"] - newest["answered_on"]).dt.days
+    newest["weight"] = ageing.weight(newest["age"].to_numpy())
+    newest = newest[newest["weight"] > 0]
+    if newest.empty:
         return pd.DataFrame(columns=SIGNAL_COLUMNS)
-    return pd.DataFrame(rows, columns=SIGNAL_COLUMNS).sort_values(["as_of", "dimension", "group"]).reset_index(
-        drop=True)
+    newest["score"] = to_score(newest["value"].to_numpy())
+    newest["w_score"] = newest["weight"] * newest["score"]
+    parts = []
+    for group, roles in GROUPS.items():
+        members = newest[newest["role"].isin(roles)]
+        if members.empty:
+            continue
+        agg = members.groupby(["as_of", "dimension"]).agg(
+            w=("weight", "sum"), w_score=("w_score", "sum"), respondents=("respondent_id", "size"),
+            newest_on=("answered_on", "max"), age_days=("age", "min"), oldest=("age", "max"),
+            confidence=("weight", "mean")).reset_index()
+        agg["group"] = group
+        parts.append(agg)
+    out = pd.concat(parts, ignore_index=True)
+    out["score"] = (out["w_score"] / out["w"]).round(4)
+    out["confidence"] = out["confidence"].round(4)
+    out["status"] = (out["oldest"] <= ageing.validity_days).map({True: "valid", False: "ageing"})
+    out["respondents"] = out["respondents"].astype(int)
+    out["age_days"] = out["age_days"].astype(int)
+    return out[SIGNAL_COLUMNS].sort_values(["as_of", "dimension", "group"]).reset_index(drop=True)
 
 
 GAP_COLUMNS = ["as_of", "dimension", "kind", "left_score", "right_score", "gap", "confidence", "notable"]

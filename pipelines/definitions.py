@@ -34,6 +34,8 @@ defs = Definitions(
         output_checks(apex_ecosystem_health.key, "apex_ecosystem_health"),
         output_checks(apex_partner_signal_values.key, "apex_partner_signal_values"),
         output_checks(apex_score_changes.key, "apex_score_changes", day_column="to_date"),
+        output_checks(apex_measure.key, "apex_measure", "apex_survey_signals", "apex_perception_gaps",
+                      "apex_peer_benchmark"),
     ],
     jobs=[apex_daily_job],
     schedules=[apex_daily_schedule],

@@ -8,6 +8,7 @@ keyed by its content hash, so importing it again replaces its answers and never 
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -16,13 +17,14 @@ import pandas as pd
 import sqlalchemy as sa
 
 from apex_model.benchmark import peer_percentiles
-from apex_model.measure import baselines, cycle_progress, moved_by
+from apex_model.measure import baselines, cycle_progress
 from apex_model.model import DIMENSION_IDS, ApexModel
 from apex_model.surveys import perception_gaps, survey_signals
 from dbt_like_sql.measure_schema import (apex_cycles, apex_measure, apex_peer_benchmark, apex_perception_gaps,
                                          apex_survey_signals, survey_answers, survey_held_back, survey_imports)
 from dbt_like_sql.schema import apex_dimension_scores, apex_ecosystem_health, apex_signal_values, ensure_tables
 from dbt_like_sql.warehouse import replace_partition_rows, upsert
+from pipelines import layers
 from pipelines.deployment import Deployment, Organisation
 from signals.survey_import import REJECT_COLUMNS, SurveyImportError, parse_survey
 
@@ -59,7 +61,6 @@ def import_survey(engine: sa.Engine, org_id: str, path: str | Path, content: byt
         parsed = parse_survey(path, content)
     except (SurveyImportError, OSError) as err:
         reason = str(err) if isinstance(err, SurveyImportError) else f"{path.name}: cannot be read ({err.strerror})"
-        import hashlib
         data = content if content is not None else (path.read_bytes() if path.exists() else path.name.encode())
         import_id = hashlib.sha256(data).hexdigest()[:16]
         with engine.begin() as conn:
@@ -168,12 +169,15 @@ def compute_measure_layer(engine: sa.Engine, model: ApexModel, deployment: Deplo
             frames.append(progress.assign(phase=spec.phase))
     measure = pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()
     if not measure.empty:
-        needed = sorted(set(measure["as_of"]) | set(measure["baseline_on"].dropna()))
-        signals = _read(engine, apex_signal_values, version, needed[0].date(), needed[-1].date(), [org.id])
-        signals = signals[signals["as_of"].isin(needed)]
-        measure["moved_by"] = moved_by(model, signals, measure)
+        measure["moved_by"] = moved_by_signals(engine, model, org.id, measure)
 
     cycles = cycle_history(org, dims, dates[-1])
+
+    # Why each dimension moved over the last MOVERS_DAYS of the run (the report's "biggest movers"), kept in
+    # apex_score_changes beside the day-over-day rows.
+    movers_pair = (dates[-1] - pd.Timedelta(days=MOVERS_DAYS), dates[-1])
+    if all(_has_scores(engine, version, org.id, day) for day in movers_pair):
+        layers.store_changes(engine, model, org.id, layers.explain_between(engine, model, org.id, [movers_pair]))
 
     # Peer benchmark over the deployment's organisations scored on these days.
     others = deployment.org_ids
@@ -215,6 +219,42 @@ def compute_measure_layer(engine: sa.Engine, model: ApexModel, deployment: Deplo
         if not cycles.empty:
             conn.execute(sa.insert(apex_cycles), _records(cycles.assign(model_version=version, computed_at=now)))
     return MeasureResult(measure, cycles, survey, gaps, bench)
+
+
+MOVERS_DAYS = 28
+TOP_SIGNALS = 3
+
+
+def _has_scores(engine: sa.Engine, version: str, org_id: str, day: pd.Timestamp) -> bool:
+    t = apex_signal_values
+    with engine.connect() as conn:
+        return conn.execute(sa.select(sa.func.count()).select_from(t).where(
+            t.c.org_id == org_id, t.c.model_version == version, t.c.as_of == day.date())).scalar_one() > 0
+
+
+def moved_by_signals(engine: sa.Engine, model: ApexModel, org_id: str, measure: pd.DataFrame) -> pd.Series:
+    """For each Measure row, the signals that moved its dimension since the baseline day: the exact decomposition of
+    the change (apex_model/explain.py: value effects, and signals that appeared or dropped out), largest first."""
+    rows = measure.dropna(subset=["baseline_on"])
+    empty = pd.Series([[] for _ in range(len(measure))], index=measure.index, dtype=object)
+    if rows.empty:
+        return empty
+    pairs = sorted({(b, a) for b, a in zip(rows["baseline_on"], rows["as_of"]) if b < a})
+    if not pairs:
+        return empty
+    changes = layers.explain_between(engine, model, org_id, pairs)
+    parts = changes[(changes["effect"] != "total") & changes["contribution"].notna()
+                    & (changes["contribution"].abs() >= 0.05)]
+    parts = parts.assign(size=parts["contribution"].abs()).sort_values(
+        ["from_date", "to_date", "dimension", "size", "signal_id"], ascending=[True, True, True, False, True])
+    top = parts.groupby(["from_date", "to_date", "dimension"], sort=False).head(TOP_SIGNALS)
+    items: dict = {}
+    for r in top.itertuples(index=False):
+        items.setdefault((pd.Timestamp(r.from_date), pd.Timestamp(r.to_date), r.dimension), []).append(
+            {"signal_id": r.signal_id, "effect": r.effect, "points": round(float(r.contribution), 2)})
+    return pd.Series([items.get((pd.Timestamp(b), pd.Timestamp(a), d), []) if pd.notna(b) else []
+                      for b, a, d in zip(measure["baseline_on"], measure["as_of"], measure["dimension"])],
+                     index=measure.index, dtype=object)
 
 
 def cycle_history(org: Organisation, dims: pd.DataFrame, until: pd.Timestamp) -> pd.DataFrame:

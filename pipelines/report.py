@@ -18,14 +18,15 @@ import pandas as pd
 import sqlalchemy as sa
 
 from apex_model.alert_text import series_name
-from apex_model.measure import signal_contributions
 from apex_model.model import DIMENSION_IDS, ApexModel
 from dbt_like_sql.drift_schema import apex_alerts
 from dbt_like_sql.measure_schema import (apex_cycles, apex_measure, apex_peer_benchmark, apex_perception_gaps,
                                          apex_reports, apex_survey_signals)
 from dbt_like_sql.quality_tables import apex_data_quality_status
-from dbt_like_sql.schema import apex_dimension_scores, apex_ecosystem_health, apex_signal_values, ensure_tables
+from dbt_like_sql.schema import (apex_dimension_scores, apex_ecosystem_health, apex_partner_signal_values,
+                                 apex_score_changes, ensure_tables)
 from dbt_like_sql.warehouse import upsert
+from pipelines import layers
 from pipelines.deployment import Deployment, Organisation
 from report import charts
 from report.i18n import t
@@ -54,8 +55,9 @@ def _value(v):
     return None if v is None or (isinstance(v, float) and pd.isna(v)) or v is pd.NA else v
 
 
-def _named(items, names: dict[str, str]) -> list[dict]:
-    return [{"name": names.get(i["signal_id"], i["signal_id"]), "points": i["points"]} for i in (items or [])]
+def _named(items, names: dict[str, str], language: str) -> list[dict]:
+    return [{"name": _effect_name(names, i["signal_id"], i.get("effect", "value"), language), "points": i["points"]}
+            for i in (items or [])]
 
 
 def gather(engine: sa.Engine, model: ApexModel, deployment: Deployment, org: Organisation, day: date,
@@ -129,7 +131,8 @@ def gather(engine: sa.Engine, model: ApexModel, deployment: Deployment, org: Org
         alerts = _frame(engine, sa.select(apex_alerts).where(apex_alerts.c.org_id == org.id,
                                                              apex_alerts.c.model_version == v,
                                                              apex_alerts.c.opened_on <= day))
-        series_scores = {"overall": overall, **{d: wide[d] for d in wide.columns}}
+        # Markers sit on the drawn lines: overall and the dimensions shown; the others' alerts are in the list below.
+        series_scores = {"overall": overall, **{d: wide[d] for d in shown if d in wide}}
         for a in alerts.itertuples(index=False):
             opened = a.opened_on.date()
             s = series_scores.get(a.series)
@@ -153,7 +156,7 @@ def gather(engine: sa.Engine, model: ApexModel, deployment: Deployment, org: Org
                     "score": _value(m["score"]), "target": _value(m["target"]), "movement": _value(m["movement"]),
                     "share": _value(m["share_to_target"]), "on_track": None if pd.isna(m["on_track"])
                     else bool(m["on_track"]), "projected": _value(m["projected_end"]),
-                    "moved_by": _named(m["moved_by"], names)}
+                    "moved_by": _named(m["moved_by"], names, language)}
             if dim in spec.focus_dimensions:
                 focus_rows.append(item)
             elif bool(m["is_surprise"]):
@@ -174,7 +177,7 @@ def gather(engine: sa.Engine, model: ApexModel, deployment: Deployment, org: Org
                                    "name": dim_name[c.dimension], "baseline": _value(c.baseline),
                                    "result": _value(c.latest_score), "target": _value(c.target)})
 
-    data.movers = biggest_movers(engine, model, org, day, names, dim_name)
+    data.movers = biggest_movers(engine, model, org, day, names, dim_name, language)
 
     # Perception gaps: the four views per dimension that has survey answers.
     gaps = _frame(engine, mine(apex_perception_gaps, apex_perception_gaps.c.as_of == day))
@@ -222,33 +225,106 @@ def model_phase(model: ApexModel, phase_id: str, language: str) -> str:
 
 
 def biggest_movers(engine: sa.Engine, model: ApexModel, org: Organisation, day: date, names: dict[str, str],
-                   dim_name: dict[str, str], top: int = 3) -> list[dict]:
-    """The dimensions that moved most between `day` − MOVERS_DAYS and `day`, each with the signals that moved it."""
-    v = model.version
-    then_day = day - timedelta(days=MOVERS_DAYS)
+                   dim_name: dict[str, str], language: str, top: int = 3) -> list[dict]:
+    """The dimensions that moved most between `day` − MOVERS_DAYS and `day`, each with the signals that moved it:
+    the exact decomposition in `apex_score_changes` (written by the Measure layer; computed and stored here when the
+    pair is missing, e.g. for a report of an earlier day)."""
+    first = day - timedelta(days=MOVERS_DAYS)
+    t_ = apex_score_changes
+    query = sa.select(t_).where(t_.c.org_id == org.id, t_.c.model_version == model.version, t_.c.from_date == first,
+                                t_.c.to_date == day)
+    changes = _frame(engine, query)
+    if changes.empty:
+        try:
+            computed = layers.explain_between(engine, model, org.id, [(first, day)])
+        except ValueError:          # no signal values stored for one of the days: no comparison possible
+            return []
+        layers.store_changes(engine, model, org.id, computed)
+        changes = _frame(engine, query)
+    totals = changes[changes["effect"] == "total"].dropna(subset=["contribution"]).set_index("dimension")
+    totals = totals[totals["contribution"].abs() >= 0.05]
+    order = totals["contribution"].abs().sort_values(ascending=False).index[:top]
+    out = []
+    for dim in order:
+        parts = changes[(changes["dimension"] == dim) & (changes["effect"] != "total")].dropna(subset=["contribution"])
+        parts = parts.reindex(parts["contribution"].abs().sort_values(ascending=False).index).head(3)
+        change = float(totals.loc[dim, "contribution"])
+        now = _value(totals.loc[dim, "score_to"]) if "score_to" in totals else None
+        out.append({"dimension": dim, "name": dim_name[dim], "change": change,
+                    "from": _dimension_score(engine, model, org.id, dim, first),
+                    "to": _dimension_score(engine, model, org.id, dim, day) if now is None else now,
+                    "explanation": [{"name": _effect_name(names, r.signal_id, r.effect, language),
+                                     "points": float(r.contribution)} for r in parts.itertuples()
+                                    if abs(r.contribution) >= 0.05]})
+    return out
+
+
+def _dimension_score(engine, model, org_id, dim, day) -> float | None:
     t_ = apex_dimension_scores
-    dims = _frame(engine, sa.select(t_.c.as_of, t_.c.dimension, t_.c.score).where(
-        t_.c.org_id == org.id, t_.c.model_version == v, t_.c.as_of.in_([then_day, day])))
-    if dims["as_of"].nunique() < 2:
-        return []
-    wide = dims.pivot(index="dimension", columns="as_of", values="score")
-    change = (wide[pd.Timestamp(day)] - wide[pd.Timestamp(then_day)]).dropna()
-    if change.empty:
-        return []
-    s_ = apex_signal_values
-    sig = _frame(engine, sa.select(s_.c.as_of, s_.c.signal_id, s_.c.status, s_.c.score).where(
-        s_.c.org_id == org.id, s_.c.model_version == v, s_.c.as_of.in_([then_day, day])))
-    contributions = signal_contributions(model, sig[sig["as_of"] == pd.Timestamp(then_day)],
-                                         sig[sig["as_of"] == pd.Timestamp(day)])
-    order = change.abs().sort_values(ascending=False).index[:top]
-    return [{"dimension": d, "name": dim_name[d], "from": float(wide.loc[d, pd.Timestamp(then_day)]),
-             "to": float(wide.loc[d, pd.Timestamp(day)]), "change": float(change[d]),
-             "explanation": _named(contributions[d][:3], names)} for d in order if abs(change[d]) >= 0.05]
+    with engine.connect() as conn:
+        value = conn.execute(sa.select(t_.c.score).where(t_.c.org_id == org_id, t_.c.model_version == model.version,
+                                                         t_.c.dimension == dim, t_.c.as_of == day)).scalar()
+    return value
 
 
-def partner_table(engine, model, org, day, names, dim_name, language) -> list[dict] | None:
-    """Partners that lift or drag each dimension most; needs partner-level signal values (not stored yet)."""
-    return None
+def _effect_name(names: dict[str, str], signal_id: str, effect: str, language: str) -> str:
+    name = names.get(signal_id, signal_id)
+    if effect in ("appeared", "dropped"):
+        return f"{name} ({t('effect_' + effect, language)})"
+    return name
+
+
+def partner_table(engine: sa.Engine, model: ApexModel, org: Organisation, day: date, names: dict[str, str],
+                  dim_name: dict[str, str], language: str, top: int = 3) -> list[dict] | None:
+    """Per dimension with partner-level signals (`apex_partner_signal_values`, written on snapshot days), the partners
+    that lift it most and drag it most: each partner's values scored on the day's blended goalposts, averaged over the
+    dimension's per-partner signals. None when the day has no partner-level rows."""
+    import numpy as np
+
+    from apex_model.normalise import normalise_blended
+    from dbt_like_sql.runner import read_table
+
+    v = model.version
+    t_ = apex_partner_signal_values
+    rows = _frame(engine, sa.select(t_).where(t_.c.org_id == org.id, t_.c.model_version == v, t_.c.as_of == day))
+    rows = rows[rows["value"].notna() & (rows["n"] > 0)]
+    if rows.empty:
+        return None
+    h_ = apex_ecosystem_health
+    with engine.connect() as conn:
+        shares = conn.execute(sa.select(h_.c.stage_shares).where(h_.c.org_id == org.id, h_.c.model_version == v,
+                                                                 h_.c.as_of == day)).scalar()
+    if shares is None:
+        return None
+    share_row = np.array([[float(shares.get(stage, 0.0)) for stage in model.stage_ids]])
+    parts = []
+    for signal_id, part in rows.groupby("signal_id"):
+        scored = normalise_blended(model, signal_id, part["value"].to_numpy(float),
+                                   np.repeat(share_row, len(part), axis=0))
+        parts.append(part.assign(partner_score=scored))
+    scored = pd.concat(parts, ignore_index=True)
+    per_partner = scored.groupby(["dimension", "partner_id"], as_index=False)["partner_score"].mean()
+    try:
+        partners = read_table(engine, "partners", org.id)
+        partner_names = dict(zip(partners["partner_id"].astype(str), partners["name"]))
+    except Exception:      # no canonical partners table (a warehouse holding outputs only): show the ids
+        partner_names = {}
+    out = []
+    for dim in DIMENSION_IDS:
+        ranked = per_partner[per_partner["dimension"] == dim].sort_values(["partner_score", "partner_id"],
+                                                                          ascending=[False, True])
+        if len(ranked) < 2:
+            continue
+        k = min(top, len(ranked) // 2)
+
+        def label(r) -> dict:
+            return {"partner": partner_names.get(str(r.partner_id)) or str(r.partner_id),
+                    "text": t("partner_score", language, score=f"{r.partner_score:.0f}")}
+
+        out.append({"dimension": dim, "name": dim_name[dim], "partners": int(len(ranked)),
+                    "lifts": [label(r) for r in ranked.head(k).itertuples()],
+                    "drags": [label(r) for r in ranked.tail(k).iloc[::-1].itertuples()]})
+    return out or None
 
 
 def report_path(base: Path, org_id: str, day: date, language: str, suffix: str = "html") -> Path:

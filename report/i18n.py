@@ -100,6 +100,14 @@ TEXTS: dict[str, dict[str, str]] = {
                      "van de organisatie; dit bestand heeft geen netwerk nodig."},
     "no_scores": {"en": "No scores are stored for this day.", "nl": "Voor deze dag zijn geen scores opgeslagen."},
     "points": {"en": "points", "nl": "punten"},
+    "effect_appeared": {"en": "back in the score", "nl": "weer meegeteld"},
+    "effect_dropped": {"en": "dropped out of the score", "nl": "niet meer meegeteld"},
+    "partner_score": {"en": "score {score}", "nl": "score {score}"},
+    "partners_note": {"en": "Each partner's own values of the signals measured per partner, scored on the same "
+                            "goalposts as the dimension (1..100); in brackets the number of partners with a value.",
+                      "nl": "De eigen waarden van elke partner op de signalen die per partner gemeten worden, "
+                            "gescoord op dezelfde doelpalen als de dimensie (1..100); tussen haakjes het aantal "
+                            "partners met een waarde."},
 }
 
 

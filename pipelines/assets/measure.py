@@ -8,7 +8,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from pipelines import measure, report
 from pipelines.assets.common import organisations_in_run, window_text
 from pipelines.assets.drift import apex_drift_events
-from pipelines.assets.scores import scorable_days
+from pipelines.assets.scores import apex_partner_signal_values, scorable_days
 from pipelines.partitions import DAY_BY_ORG, SINGLE_RUN, partition_key
 from pipelines.resources import ApexConfigResource, WarehouseResource
 
@@ -51,7 +51,7 @@ def apex_measure(context: AssetExecutionContext, warehouse: WarehouseResource,
         "notable_perception_gaps": gaps, "focus_rows": focus_rows, "benchmark_rows": bench_rows})
 
 
-@asset(key=["report", "apex_report"], deps=[apex_measure], group_name="measure",
+@asset(key=["report", "apex_report"], deps=[apex_measure, apex_partner_signal_values], group_name="measure",
        partitions_def=DAY_BY_ORG, backfill_policy=SINGLE_RUN, kinds={"html"})
 def apex_report(context: AssetExecutionContext, warehouse: WarehouseResource,
                 apex_config: ApexConfigResource) -> MaterializeResult:

@@ -20,6 +20,7 @@ EXPECTED_CHECKS = {
     "raw/raw_partnerstack:envelope_contract": False,
     "raw/raw_salesforce:envelope_contract": False,
     "raw/raw_sandbox:envelope_contract": False,
+    "measure/apex_measure:output_contract": True,
     "scores/apex_dimension_scores:output_contract": True,
     "scores/apex_ecosystem_health:output_contract": True,
     "scores/apex_score_changes:output_contract": True,

@@ -78,7 +78,10 @@ def test_backfill_is_one_run_writing_every_day(instance, sqlite_url, small_confi
 
 
 def test_partner_rows_on_snapshot_days_and_changes_that_add_up(instance, sqlite_url, small_config) -> None:
-    assert run(instance, sqlite_url, small_config, "2026-02-20", "2026-03-05").success
+    result = run(instance, sqlite_url, small_config, "2026-02-20", "2026-03-05")
+    assert result.success
+    health_events = {e.partition: e.materialization.metadata for e in result.get_asset_materialization_events()
+                     if e.asset_key == HEALTH}
     partners = frame(sqlite_url, "apex_partner_signal_values")
     # Snapshot days: the month-end inside the run and its last day, nothing in between.
     assert sorted(partners["as_of"].astype(str).unique()) == ["2026-02-28", "2026-03-05"]
@@ -111,6 +114,11 @@ def test_partner_rows_on_snapshot_days_and_changes_that_add_up(instance, sqlite_
         published = dims[dims["dimension"] == dim].set_index("as_of")
         if published.loc[["2026-03-04", "2026-03-05"], "status"].eq("ok").all():
             assert total == pytest.approx(published.loc["2026-03-05", "score"] - published.loc["2026-03-04", "score"])
+    # The health asset says why each dimension moved since the day before (those that moved by 0.05 points or more).
+    last = health_events[str(partition_key("2026-03-05", "tiny"))]
+    moved = changes[(changes["effect"] == "total") & (changes["contribution"].abs() >= 0.05)]["dimension"]
+    for dim in moved:
+        assert f"{dim}_change" in last and "points" in last[f"{dim}_change"].value
 
 
 def test_one_day_alone_equals_that_day_inside_a_range(instance, sqlite_url, small_config, tmp_path) -> None:
