@@ -168,7 +168,7 @@ class Simulator:
         class Handler(_Handler):
             simulator = sim
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = _Server(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, name="prm-simulator", daemon=True).start()
@@ -261,6 +261,15 @@ class Simulator:
     def requests_to(self, system: str) -> int:
         """Data requests answered for `system` (token endpoints left out)."""
         return sum(1 for s, _, path, _ in self.log if s == system and not path.endswith(("/token", "/Key")))
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that gave up on a hung or slow answer closes its end: expected with faults, not worth a trace."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
