@@ -1,7 +1,7 @@
 """Connector throughput against the bound, and what an incremental sync fetches after a day of changes.
 
 Run: `make bench-connectors` (or `.venv/bin/python -m bench.connectors`). For each connector, the simulator serves
-the demo's mature organisation (northwind's profile: growth stage, maturity 3, history from 2025-01-01) with the
+the mature sandbox organisation of `make bench` (stage mature, maturity 3, seed 1) with the
 system's maximum page size and a rate limit it enforces with the system's own throttle answer; the connector paces
 itself to that limit (HubSpot from its rate-limit headers and search limit, the others from `requests_per_second`).
 The bound of a stream is (requests allowed per second) x (records per page): the best a paging client can do.
@@ -31,6 +31,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from bench.score_layers import HISTORY_START
 from connectors import sync
 from connectors.crossbeam import CrossbeamConnector, CrossbeamSource
 from connectors.hubspot import HubSpotConnector, HubSpotSource
@@ -38,13 +39,11 @@ from connectors.impartner import ImpartnerConnector, ImpartnerSource
 from connectors.partnerstack import PartnerStackConnector, PartnerStackSource
 from connectors.salesforce import SalesforceConnector, SalesforceSource
 from connectors.sandbox import SandboxProfile
-from connectors.simulator import Simulator, Tenant
 from connectors.simulator.render import IMPARTNER_TZ
-from connectors.simulator.server import RateLimit
 from dbt_like_sql.warehouse import make_engine
 
 RESULTS = Path(__file__).parent / "results" / "connectors.md"
-PROFILE = SandboxProfile(stage="growth", maturity=3, seed=42, history_start=date(2025, 1, 1))
+PROFILE = SandboxProfile(stage="mature", maturity=3, seed=1, history_start=HISTORY_START)   # as bench.score_layers
 CLOCK = pd.Timestamp("2026-11-01", tz="UTC")
 CREDS = {"salesforce": {"client_id": "bench-id", "client_secret": "bench-secret"},
          "hubspot": {"token": "pat-bench"},
@@ -58,8 +57,7 @@ LIMITS = {"salesforce": (100_000 / 86_400, 2000), "hubspot": (5.0, 200), "partne
           "impartner": (10.0, 500), "crossbeam": (10.0, 1000)}
 
 
-def connector(system: str, sim: Simulator):
-    url = sim.url(system)
+def connector(system: str, url: str):
     rps, page = LIMITS[system]
     if system == "salesforce":
         return SalesforceConnector("bench", SalesforceSource(type="salesforce", base_url=url, client_id_env="B_SF_ID",
@@ -101,47 +99,68 @@ class Timed:
         self.inner.close()
 
 
+def _admin(base: str, path: str, **body):
+    import requests
+
+    return requests.post(f"{base}/_admin/{path}", json=body, timeout=600).json()
+
+
 def run(system: str, workdir: Path) -> dict:
+    """One connector's full and next-day sync against a simulator in its own process (no shared interpreter)."""
+    import json
+    import subprocess
+    import sys
+
     os.environ.update(ENV)
     rps, page = LIMITS[system]
-    tenant = Tenant("bench", PROFILE, CLOCK, credentials={system: CREDS[system]})
-    limit = RateLimit(int(round(rps)) if rps >= 1 else 1, 1.0 if rps >= 1 else 1 / rps)
+    limit = [int(rps), int(rps) / rps] if rps >= 1 else [1, 1 / rps]
     limits = {system: limit}
     if system == "hubspot":   # search 5/s; everything else 190 per 10 s (Professional/Enterprise)
-        limits = {"hubspot_search": limit, "hubspot": RateLimit(190, 10.0)}
-    with Simulator([tenant], rate_limits=limits) as sim:
-        tenant.native(system)  # render before timing: the simulator's own start-up is not the connector's time
+        limits = {"hubspot_search": limit, "hubspot": [190, 10.0]}
+    spec = workdir / f"{system}.json"
+    spec.write_text(json.dumps({"tenants": [{"name": "bench", "profile": PROFILE.model_dump(mode="json"),
+                                             "clock": str(CLOCK), "credentials": {system: CREDS[system]}}],
+                                "rate_limits": limits}))
+    server = subprocess.Popen([sys.executable, "-m", "connectors.simulator", str(spec)], stdout=subprocess.PIPE,
+                              text=True)
+    try:
+        base = server.stdout.readline().strip()   # the server renders the tenant before it answers
         engine = make_engine(f"sqlite:///{workdir}/{system}.sqlite")
-        c = Timed(connector(system, sim))
+        c = Timed(connector(system, f"{base}/{system}"))
         started = time.perf_counter()
         full = sync.sync(engine, c)
         seconds = time.perf_counter() - started
-        throttled = sum(1 for s, _, _, status in sim.log if s == system and status in (403, 429))
+        log = _admin(base, "log", system=system)
+        throttled = sum(1 for status in log["statuses"] if status in (403, 429))
         bound = rps * page
         # The largest stream read by paging (HubSpot's deal-company associations are read per page of deals by a
         # batch call, so the paging bound does not apply to them).
         paged = {s: v for s, v in full.streams.items() if s != "deal_company_associations"}
         largest = max(paged, key=lambda s: paged[s].fetched)
-        bulk = {largest: paged[largest]}
-        bulk_records = sum(v.fetched for v in bulk.values())
-        bulk_seconds = sum(c.seconds[s] for s in bulk)
-        before = {obj: {r["_id"]: r["_updated"] for r in rows} for obj, rows in tenant.native(system).items()}
-        tenant.set_clock(CLOCK + pd.Timedelta(days=1))
-        after = tenant.native(system)
-        changed = sum(1 for obj, rows in after.items() for r in rows if before.get(obj, {}).get(r["_id"]) != r["_updated"])
+        bulk_records, bulk_seconds = paged[largest].fetched, c.seconds[largest]
+        before = _admin(base, "index", tenant="bench", system=system)
+        _admin(base, "clock", tenant="bench", clock=str(CLOCK + pd.Timedelta(days=1)))
+        after = _admin(base, "index", tenant="bench", system=system)
+        changed = sum(1 for obj, rows in after.items() for i, u in rows.items() if before.get(obj, {}).get(i) != u)
         inc = sync.sync(engine, c)
         c.close()
         engine.dispose()
+    finally:
+        server.terminate()
+        server.wait()
     return {"system": system, "records": full.fetched, "seconds": seconds, "rate": full.fetched / seconds,
-            "bulk_streams": f"{largest} ({bulk_records} records, {full.streams[largest].pages} pages)", "bulk_rate": bulk_records / bulk_seconds if bulk_seconds else 0,
-            "bound": bound, "throttled": throttled, "changed": changed, "inc_fetched": inc.fetched,
-            "inc_landed": inc.landed, "requests": sim.requests_to(system)}
+            "bulk_streams": f"{largest} ({bulk_records} records, {full.streams[largest].pages} pages)",
+            "bulk_rate": bulk_records / bulk_seconds if bulk_seconds else 0, "bound": bound, "throttled": throttled,
+            "changed": changed, "inc_fetched": inc.fetched, "inc_landed": inc.landed, "requests": log["requests"]}
 
 
 def main() -> None:
+    import sys
+
+    systems = [a for a in sys.argv[1:] if a in LIMITS] or list(LIMITS)
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
-        for system in LIMITS:
+        for system in systems:
             r = run(system, Path(tmp))
             rows.append(r)
             print(f"{system:12} {r['records']:7d} records in {r['seconds']:6.1f} s · {r['bulk_streams']}: "
@@ -162,7 +181,8 @@ def main() -> None:
                      f"{r['bulk_rate']:.0f} | {r['bound']:.0f} | {r['bulk_rate'] / r['bound']:.0%} | {r['rate']:.0f} | "
                      f"{r['throttled']} | {r['changed']} | {r['inc_fetched']} | {r['inc_landed']} |")
     RESULTS.parent.mkdir(exist_ok=True)
-    RESULTS.write_text("\n".join(lines) + "\n")
+    if systems == list(LIMITS):
+        RESULTS.write_text("\n".join(lines) + "\n")
     print(f"wrote {RESULTS}")
 
 

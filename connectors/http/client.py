@@ -170,6 +170,7 @@ class HttpClient:
                                     f"within a sync: {_message(body)}", status, body)
                 self.stats.throttled += 1
                 self.stats.retry("throttled")
+                self.pacer.throttled()
                 wait = retry_after_seconds(response.headers.get("Retry-After"))
                 if wait is not None and wait > policy.max_retry_after:
                     raise HttpError(f"{self._where()}: throttled with Retry-After {wait:.0f} s", status, body)

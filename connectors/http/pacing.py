@@ -32,7 +32,7 @@ class Pacer:
         self.limit = requests
         self.window = per_seconds
         self.margin = margin
-        self.pad = pad          # the window is held a little longer: arrival times at the server jitter
+        self.pad = pad          # the window is held a little longer (at least 50 ms): arrival times at the server jitter
         self.reserve_share = reserve_share
         self._clock, self._sleep = clock, sleep
         self._sent: deque[float] = deque()
@@ -54,7 +54,7 @@ class Pacer:
                 delay = self._hold_until - now
                 allowed = self._allowed()
                 if allowed is not None:
-                    window = self.window * (1 + self.pad)
+                    window = self.window + max(self.window * self.pad, getattr(self, "pad_seconds", 0.05))
                     while self._sent and self._sent[0] <= now - window:
                         self._sent.popleft()
                     if len(self._sent) >= allowed:
@@ -64,6 +64,13 @@ class Pacer:
                     return
                 self.waited += delay
                 self._sleep(delay)
+
+    def throttled(self) -> None:
+        """The server said "slow down" although this client kept to the window: its view of our request times differs
+        from ours (network and scheduling jitter), so keep 50 ms more between windows from now on (at most a
+        quarter of the window)."""
+        with self._lock:
+            self.pad_seconds = min(getattr(self, "pad_seconds", 0.05) + 0.05, max(0.05, self.window / 4))
 
     def hold(self, seconds: float) -> None:
         """Send nothing for `seconds` (after a throttle answer)."""

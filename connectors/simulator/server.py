@@ -168,7 +168,7 @@ class Simulator:
         class Handler(_Handler):
             simulator = sim
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
+        self._server = _Server(("127.0.0.1", self.port), Handler)
         self._server.daemon_threads = True
         self.port = self._server.server_address[1]
         threading.Thread(target=self._server.serve_forever, name="prm-simulator", daemon=True).start()
@@ -243,9 +243,33 @@ class Simulator:
         with self._lock:
             self.expired.update(t for t, (_, s) in self.tokens.items() if s == system)
 
+    def admin(self, method: str, path: str, body: bytes) -> Answer:
+        """Control when the simulator runs in its own process (`python -m connectors.simulator`): move a tenant's
+        clock, read what it holds, count answers by status."""
+        data = json.loads(body or b"{}")
+        if method == "POST" and path == "/clock":
+            self.tenants[data["tenant"]].set_clock(data["clock"])
+            return Answer(200, {"ok": True})
+        if method == "POST" and path == "/index":
+            objects = self.tenants[data["tenant"]].native(data["system"])
+            return Answer(200, {obj: {str(r["_id"]): str(r["_updated"]) for r in rows} for obj, rows in objects.items()})
+        if method == "POST" and path == "/log":
+            return Answer(200, {"statuses": [status for s, _, _, status in self.log if s == data["system"]],
+                                "requests": self.requests_to(data["system"])})
+        return Answer(404, {"message": f"no admin route {method} {path}"})
+
     def requests_to(self, system: str) -> int:
         """Data requests answered for `system` (token endpoints left out)."""
         return sum(1 for s, _, path, _ in self.log if s == system and not path.endswith(("/token", "/Key")))
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address) -> None:
+        """A client that gave up on a hung or slow answer closes its end: expected with faults, not worth a trace."""
+        import sys
+
+        if not isinstance(sys.exc_info()[1], (BrokenPipeError, ConnectionResetError, TimeoutError)):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -267,6 +291,8 @@ class _Handler(BaseHTTPRequestHandler):
         system, _, rest = parts.path.lstrip("/").partition("/")
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        if system == "_admin":
+            return self._send(sim.admin(method, "/" + rest, body))
         if system not in sim.handlers:
             return self._send(Answer(404, {"message": f"no system at /{system}"}))
         request = Request(method, "/" + rest, parse_qs(parts.query, keep_blank_values=True),
