@@ -8,9 +8,11 @@ What is measured, per scenario:
 - **shift size**: the day-by-day difference between the shifted organisation and its stable twin (same seed, no
   event) on the shifted dimension, smoothed over 7 days; its largest absolute value within 270 days of the start.
 - **recall**: a shift of 10 points or more counts as found when the detector opens an alarm episode in the right
-  direction on that dimension once the shift is visible in the score (its effect reached 5 points; an alarm before
-  that, even after the event's start, is chance and does not count); "within 7 days" measures from the day the
-  score's own shift first reached 10 points (no detector can see a change the score does not show yet). The delay from the latent
+  direction on that dimension, opened on or after the event's start, that is open on or after the day the shift
+  shows in the score (its effect reached 5 points): an alarm before the start, or one that came and went before the
+  score moved, is chance and does not count; "within 7 days" measures from the day the score's own shift first
+  reached 10 points (no detector can see a change the score does not show yet); an earlier alarm has a negative
+  delay. The delay from the latent
   start (which includes the time the signals' windows take to move) is reported beside it.
 - **false alerts**: alarm episodes opened on a stable organisation during the two evaluation years, per organisation
   and quarter; also how many of them coincide with a real move of the score of at least the minimum effect (the
@@ -51,10 +53,14 @@ def series_frames(frame: pd.DataFrame, settings: DriftSettings) -> tuple[pd.Data
 
 
 def alarms(result: pd.DataFrame) -> pd.DataFrame:
-    """The days an alarm episode opened (one row per episode)."""
+    """The days an alarm episode opened (one row per episode), with the last day it was open (`until`)."""
     opened = result[(result["event"] == ALERT) & (result["episode"] == "open")
                     & (pd.to_datetime(result["episode_start"]) == result["as_of"])]
-    return opened[["as_of", "series", "direction", "deviation"]]
+    spans = result[result["episode_start"].notna()].assign(episode_start=lambda f: pd.to_datetime(f["episode_start"]))
+    last = spans.groupby(["series", "episode_start"])["as_of"].max()
+    out = opened[["as_of", "series", "direction", "deviation"]].copy()
+    out["until"] = [last.get((row.series, row.as_of), row.as_of) for row in out.itertuples()]
+    return out
 
 
 @dataclass
@@ -104,9 +110,13 @@ def evaluate_shift(scenario: Scenario, settings: DriftSettings) -> ShiftOutcome:
     found = found[found["as_of"] >= pd.Timestamp(EVALUATION_START)]
     want = "up" if sign > 0 else "down"
     on_dim = found[found["series"] == dim]
-    hits = on_dim[(on_dim["direction"] == want) & (visible is not None) & (on_dim["as_of"] >= (visible or start))
+    # An alarm about the shift: in its direction, opened after it began, and either opened once the shift showed in
+    # the score or still open on that day (it did not return, because the shift went on). An alarm before the
+    # start, or one that came and went before the score moved, is chance and does not count.
+    shows = visible if visible is not None else start + pd.Timedelta(days=HORIZON_DAYS + 1)
+    hits = on_dim[(on_dim["direction"] == want) & (on_dim["as_of"] >= start) & (on_dim["until"] >= shows)
                   & (on_dim["as_of"] <= start + pd.Timedelta(days=HORIZON_DAYS))]
-    early = on_dim[on_dim["as_of"] < (visible or start + pd.Timedelta(days=HORIZON_DAYS + 1))]
+    early = on_dim[(on_dim["as_of"] < start) | ((on_dim["until"] < shows) & (on_dim["as_of"] < shows))]
     others = found[(found["series"] != dim) & (found["series"] != "overall") & (found["as_of"] >= start)]
     return ShiftOutcome(scenario.name, scenario.split, scenario.stage, dim, size, want, start, reached,
                         hits["as_of"].iloc[0] if len(hits) else None, len(early), len(others))
