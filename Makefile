@@ -15,7 +15,7 @@ export WAREHOUSE_URL ?= sqlite:///$(STATE)/warehouse.sqlite
 # PostgreSQL used by the tests: role and databases are created by scripts/ensure_postgres.sh.
 export TEST_PG_URL ?= postgresql+psycopg://apex_test:apex_test@127.0.0.1:5432/apex_test
 
-.PHONY: install demo test ui postgres bench bench-drift bench-quality clean
+.PHONY: install demo test ui postgres chromium bench bench-drift bench-quality bench-connectors bench-validity bench-signals-large clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -37,8 +37,12 @@ demo: install $(DAGSTER_HOME)/dagster.yaml
 postgres:
 	bash scripts/ensure_postgres.sh
 
+# The report tests open the HTML report in headless Chromium; Debian's package, installed when missing (needs root).
+chromium:
+	@test -x /usr/bin/chromium || (apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium)
+
 # PYTEST_ARGS narrows a run while developing, e.g. `make test PYTEST_ARGS="tests/signals -x"`.
-test: install postgres $(DAGSTER_HOME)/dagster.yaml
+test: install postgres chromium $(DAGSTER_HOME)/dagster.yaml
 	$(BIN)/python -m pytest $(PYTEST_ARGS)
 
 ui: install $(DAGSTER_HOME)/dagster.yaml
@@ -53,5 +57,14 @@ bench-drift: install
 bench-quality: install postgres
 	$(BIN)/python -m bench.data_quality
 
+bench-connectors: install
+	$(BIN)/python -m bench.connectors
+
 clean:
 	rm -rf $(STATE)
+
+bench-validity: install
+	$(BIN)/python -m bench.validity
+
+bench-signals-large: install
+	$(BIN)/python -m bench.signals_large

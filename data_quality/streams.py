@@ -92,7 +92,9 @@ def _judge(ref: StreamRef, versions: pd.DataFrame, held: pd.DataFrame, dates: np
     n = len(dates)
     idx = np.searchsorted(record_days, dates, side="right")
     present = idx > 0
-    last = np.where(present, record_days[np.maximum(idx - 1, 0)], np.datetime64("NaT"))
+    # A stream with no version for this organisation (a source it does not use) has no last day at all.
+    last = (np.where(present, record_days[np.maximum(idx - 1, 0)], np.datetime64("NaT")) if len(record_days)
+            else np.full(n, np.datetime64("NaT"), dtype="datetime64[D]"))
     age = np.where(present, (dates - last).astype("timedelta64[D]").astype(float), np.nan)
     gap = _longest_recent_gap(record_days, dates, fresh_spec.history_days)
     active = idx - np.searchsorted(record_days, dates - np.timedelta64(fresh_spec.history_days, "D"), side="right")

@@ -162,7 +162,9 @@ def test_rules(model: Model) -> list[Rule]:
 
 
 TABLE_CONTRACTS_DIR = PROJECT_DIR / "table_contracts"
-OUTPUT_TABLES = ("apex_signal_values", "apex_dimension_scores", "apex_ecosystem_health", "apex_data_quality_status")
+OUTPUT_TABLES = ("apex_signal_values", "apex_dimension_scores", "apex_ecosystem_health", "apex_data_quality_status",
+                 "apex_partner_signal_values", "apex_score_changes", "apex_measure", "apex_survey_signals",
+                 "apex_perception_gaps", "apex_peer_benchmark")
 
 
 class DeclaredTable:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import sqlalchemy as sa
 
-from dbt_like_sql.schema import raw_table
+from dbt_like_sql.schema import connector_cursors, raw_table
 from dbt_like_sql.warehouse import insert_ignoring_duplicates
 
 _BATCH = 20_000
@@ -38,3 +38,29 @@ def raw_counts(engine: sa.Engine, source: str, org_id: str) -> dict[str, int]:
     query = (sa.select(table.c.stream, sa.func.count()).where(table.c.org_id == org_id).group_by(table.c.stream))
     with engine.connect() as conn:
         return dict(conn.execute(query).all())
+
+
+def read_cursor(engine: sa.Engine, org_id: str, source: str, stream: str) -> str | None:
+    """The stream's incremental cursor (None before its first page landed)."""
+    t = connector_cursors
+    with engine.connect() as conn:
+        return conn.execute(sa.select(t.c.cursor).where(t.c.org_id == org_id, t.c.source == source,
+                                                        t.c.stream == stream)).scalar_one_or_none()
+
+
+def save_cursor(engine: sa.Engine, org_id: str, source: str, stream: str, cursor: str) -> None:
+    """Store the cursor; call only after the rows it covers are committed."""
+    t = connector_cursors
+    now = pd.Timestamp.now(tz="UTC").tz_convert(None).to_pydatetime()
+    key = (t.c.org_id == org_id) & (t.c.source == source) & (t.c.stream == stream)
+    with engine.begin() as conn:
+        if conn.execute(sa.update(t).where(key).values(cursor=cursor, updated_at=now)).rowcount == 0:
+            conn.execute(sa.insert(t).values(org_id=org_id, source=source, stream=stream, cursor=cursor,
+                                             updated_at=now))
+
+
+def cursors(engine: sa.Engine, org_id: str, source: str) -> dict[str, str]:
+    t = connector_cursors
+    with engine.connect() as conn:
+        return dict(conn.execute(sa.select(t.c.stream, t.c.cursor).where(t.c.org_id == org_id,
+                                                                         t.c.source == source)).all())

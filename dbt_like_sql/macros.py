@@ -12,6 +12,8 @@ by the runner into guarded CASE expressions for the warehouse's dialect before t
 | `safe_number(x)` | a JSON number (`-12`, `3.5`, `1e6`; exponent at most two digits) | double precision |
 | `safe_integer(x)` | a JSON integer of at most 18 digits | bigint |
 | `safe_boolean(x)` | `true/false`, `t/f`, `yes/no`, `y/n`, `1/0` (any case) | boolean |
+| `safe_epoch_ms(x)` | a whole number of milliseconds since 1970-01-01 UTC (PartnerStack's timestamps) | timestamp in UTC, whole seconds |
+| `safe_epoch_ms_date(x)` | the same | the UTC calendar date |
 | `add_days(ts, n)` | a timestamp and a number of days | the timestamp n days later |
 
 Anything else is NULL. A staging column produced by a safe cast also gets an automatic quarantine rule,
@@ -26,16 +28,19 @@ import sqlglot
 from sqlglot import exp
 
 RAW_PREFIX = "__raw__"
-SAFE_CASTS = ("safe_text", "safe_date", "safe_timestamp", "safe_number", "safe_integer", "safe_boolean")
+SAFE_CASTS = ("safe_text", "safe_date", "safe_timestamp", "safe_number", "safe_integer", "safe_boolean",
+              "safe_epoch_ms", "safe_epoch_ms_date")
 MACROS = (*SAFE_CASTS, "add_days")
 CAST_TYPES = {"safe_text": "text", "safe_date": "date", "safe_timestamp": "timestamp", "safe_number": "number",
-              "safe_integer": "integer", "safe_boolean": "boolean"}
+              "safe_integer": "integer", "safe_boolean": "boolean", "safe_epoch_ms": "epoch_ms",
+              "safe_epoch_ms_date": "epoch_ms"}
 EXPECTED_FORMAT = {
     "date": "a calendar date written YYYY-MM-DD",
     "timestamp": "an ISO 8601 timestamp (YYYY-MM-DD[THH:MM[:SS]][Z|±HH:MM])",
     "number": "a number such as 1250.5",
     "integer": "a whole number",
     "boolean": "true or false",
+    "epoch_ms": "a whole number of milliseconds since 1970-01-01 UTC",
 }
 
 _T = "nullif(trim(cast({x} as text)), '')"
@@ -83,6 +88,11 @@ def _postgres(name: str, x: str, n: str | None) -> str:
     if name == "safe_boolean":
         return (f"case when lower({t}) in ('true', 't', 'yes', 'y', '1') then true "
                 f"when lower({t}) in ('false', 'f', 'no', 'n', '0') then false end")
+    if name in ("safe_epoch_ms", "safe_epoch_ms_date"):
+        # At most 15 digits: up to the year 33658, and never an overflow inside to_timestamp.
+        stamp = f"(to_timestamp(cast({t} as bigint) / 1000) at time zone 'UTC')"
+        value = f"date_trunc('second', {stamp})" if name == "safe_epoch_ms" else f"cast({stamp} as date)"
+        return f"case when {t} ~ '^-?[0-9]{{1,15}}$' then {value} end"
     if name == "add_days":
         return f"({x} + ({n}) * interval '1 day')"
     raise ValueError(f"unknown macro {name}")
@@ -112,6 +122,10 @@ def _sqlite(name: str, x: str, n: str | None) -> str:
     elif name == "safe_integer":
         body = (f"case when length(ltrim({t}, '-')) <= 18 and json_valid({t}) then case when json_type({t}) = "
                 f"'integer' then cast({t} as integer) end end")
+    elif name in ("safe_epoch_ms", "safe_epoch_ms_date"):
+        fn = "datetime" if name == "safe_epoch_ms" else "date"
+        body = (f"case when length(ltrim({t}, '-')) <= 15 and json_valid({t}) then case when json_type({t}) = "
+                f"'integer' then {fn}(cast({t} as integer) / 1000, 'unixepoch') end end")
     elif name == "safe_boolean":
         body = (f"case when lower({t}) in ('true', 't', 'yes', 'y', '1') then 1 "
                 f"when lower({t}) in ('false', 'f', 'no', 'n', '0') then 0 end")

@@ -43,6 +43,19 @@ for _source in SOURCES:
     raw_table(_source)
 
 
+# Incremental cursor per (organisation, source, stream): how far a connector has landed. Advanced only after the
+# rows it covers are committed to raw_<source>, so a sync killed at any point resumes from there.
+connector_cursors = sa.Table(
+    "connector_cursors",
+    metadata,
+    sa.Column("org_id", sa.String(64), primary_key=True),
+    sa.Column("source", sa.String(32), primary_key=True),
+    sa.Column("stream", sa.String(64), primary_key=True),
+    sa.Column("cursor", sa.Text(), nullable=False),
+    sa.Column("updated_at", sa.DateTime(), nullable=False),
+)
+
+
 def _output_keys() -> list[sa.Column]:
     return [
         sa.Column("org_id", sa.String(64), primary_key=True),
@@ -114,7 +127,40 @@ apex_ecosystem_health = sa.Table(
     sa.Column("computed_at", sa.DateTime(), nullable=False),
 )
 
-OUTPUT_TABLES = (apex_signal_values, apex_dimension_scores, apex_ecosystem_health)
+apex_partner_signal_values = sa.Table(
+    "apex_partner_signal_values",
+    metadata,
+    *_output_keys(),
+    sa.Column("signal_id", sa.String(96), primary_key=True),
+    sa.Column("partner_id", sa.String(255), primary_key=True),
+    sa.Column("model_version", sa.String(32), primary_key=True),
+    sa.Column("dimension", sa.String(4), nullable=False),
+    sa.Column("value", sa.Float()),
+    sa.Column("n", sa.Float(), nullable=False),
+    sa.Column("computed_at", sa.DateTime(), nullable=False),
+)
+
+apex_score_changes = sa.Table(
+    "apex_score_changes",
+    metadata,
+    sa.Column("org_id", sa.String(64), primary_key=True),
+    sa.Column("from_date", sa.Date(), primary_key=True),
+    sa.Column("to_date", sa.Date(), primary_key=True),
+    sa.Column("dimension", sa.String(4), primary_key=True),
+    sa.Column("signal_id", sa.String(96), primary_key=True),
+    sa.Column("model_version", sa.String(32), primary_key=True),
+    sa.Column("effect", sa.String(16), nullable=False),
+    sa.Column("status_from", sa.String(16)),
+    sa.Column("status_to", sa.String(16)),
+    sa.Column("score_from", sa.Float()),
+    sa.Column("score_to", sa.Float()),
+    sa.Column("contribution", sa.Float()),
+    sa.Column("computed_at", sa.DateTime(), nullable=False),
+    sa.Index("ix_apex_score_changes_to", "org_id", "to_date"),
+)
+
+OUTPUT_TABLES = (apex_signal_values, apex_dimension_scores, apex_ecosystem_health, apex_partner_signal_values,
+                 apex_score_changes)
 
 
 def ensure_tables(engine: sa.Engine) -> None:
@@ -123,3 +169,4 @@ def ensure_tables(engine: sa.Engine) -> None:
 
 import dbt_like_sql.drift_schema  # noqa: E402,F401  (drift and alert tables on the same metadata)
 from dbt_like_sql import quality_tables, quarantine  # noqa: E402,F401  (their tables join the shared metadata)
+import dbt_like_sql.measure_schema  # noqa: E402,F401  (Measure-phase tables on the same metadata)

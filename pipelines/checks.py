@@ -142,6 +142,10 @@ def raw_checks(asset_key: AssetKey, source: str):
         contract = raw_contract(source, streams)
         verdicts = []
         for org, dates in organisations_in_run(context, apex_config.deployment()):
+            if not any(s.type == source and getattr(s, "streams", None) != () for s in org.sources):
+                # The organisation lands nothing into this raw table: nothing to judge (and no suite to run).
+                verdicts.append(contract_verdict(org.id, dates, []))
+                continue
             window = (str(dates[0].date()), str(dates[-1].date()))
             batch = batch_for(contract, org.id, window, day_column="source_updated_at")
             verdicts.append(contract_verdict(org.id, dates, validate(warehouse.url, [batch])))
@@ -245,23 +249,27 @@ def canonical_quality_checks(context: AssetCheckExecutionContext, warehouse: War
             yield from emit(context, spec, verdicts[name], gate_per_partition=True)
 
 
-def output_checks(asset_key: AssetKey, table: str):
-    """The `output_contract` check of a score asset: its output table's contract on the rows the run wrote."""
+def output_checks(asset_key: AssetKey, table: str, *more_tables: str, day_column: str = "as_of"):
+    """The `output_contract` check of an output asset: its output tables' contracts on the rows the run wrote (the
+    rows whose `day_column` falls in the run's days). An asset writing several tables, like the Measure asset, names
+    them all: one check judges them together."""
+    tables = (table, *more_tables)
     spec = _spec("output_contract", asset_key, True,
-                 f"{table} against its declared output contract (keys, allowed values, 1..100 scores, ranges that "
-                 f"contain their score), on the rows of the partition's days.")
+                 f"{', '.join(tables)} against the declared output contract (keys, allowed values, 1..100 scores, "
+                 f"ranges that contain their score), on the rows of the partition's days.")
 
     @multi_asset_check(specs=[spec], name=f"{table}_checks", can_subset=True, compute_kind="great_expectations")
     def _check(context: AssetCheckExecutionContext, warehouse: WarehouseResource, apex_config: ApexConfigResource):
         from data_quality.suites import batch_for, validate
         from dbt_like_sql.contracts import output_contract
 
-        contract = output_contract(table)
+        contracts = [output_contract(name) for name in tables]
         version = apex_config.model().version
         verdicts = []
         for org, dates in organisations_in_run(context, apex_config.deployment()):
             window = (str(dates[0].date()), str(dates[-1].date()))
-            outcomes = validate(warehouse.url, [batch_for(contract, org.id, window, model_version=version)])
+            outcomes = validate(warehouse.url, [batch_for(contract, org.id, window, day_column=day_column,
+                                                          model_version=version) for contract in contracts])
             verdicts.append(contract_verdict(org.id, dates, outcomes))
         yield from emit(context, spec, verdicts, gate_per_partition=False)
 

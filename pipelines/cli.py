@@ -201,10 +201,22 @@ def cmd_demo(args: argparse.Namespace) -> int:
     start = end - timedelta(days=args.days - 1)
     print(f"apex-monitor demo · model {model.version} · {len(deployment.organisations)} organisations · "
           f"{args.days} days ({start} .. {end}), one run per organisation\n")
+    from connectors.simulator.demo import start_for
+
+    simulator = start_for(deployment, end + timedelta(days=1))
+    if simulator is not None:
+        print(f"  PRM/CRM simulator on {simulator.base_url}: the connectors sync over HTTP from it "
+              f"({', '.join(sorted(simulator.tenants))})")
+    for line in demo_surveys(engine, deployment, end):
+        print(line)
+    print()
     for org in deployment.organisations:
         t0 = time.perf_counter()
         run_range(instance, org.id, start, end)
         print(f"  {org.id}: backfilled in {time.perf_counter() - t0:.1f} s")
+    if simulator is not None:
+        print(f"  simulator answered {len(simulator.log)} HTTP requests")
+        simulator.stop()
     print()
     for org in deployment.organisations:
         print(summary(engine, model, org, end))
@@ -217,13 +229,122 @@ def cmd_demo(args: argparse.Namespace) -> int:
     print(f"  The demo's loopback webhook receiver verified and received {len(received)} signed digest(s).")
     receiver.shutdown()
     print()
+    print(measure_summary(engine, model, deployment, end))
+    print()
     path = url[len("sqlite:///"):] if url.startswith("sqlite:///") else redact_url(url)
     print(f"Warehouse: {path}")
     print("  tables: apex_signal_values, apex_dimension_scores, apex_ecosystem_health, apex_data_quality_status, "
-          "quarantined_records, apex_drift_events, apex_alerts, apex_alert_notifications (see README, 'Output tables' "
-          "and 'Data quality')")
+          "quarantined_records, apex_drift_events, apex_alerts, apex_alert_notifications, apex_measure, apex_cycles, "
+          "apex_survey_signals, apex_perception_gaps, apex_peer_benchmark, apex_reports (see README, 'Output tables', "
+          "'Data quality' and 'Measure')")
     print(f"Dagster UI on the same assets and runs: make ui   (then open http://127.0.0.1:3000)")
     print(f"Done in {time.perf_counter() - started:.0f} s.")
+    engine.dispose()
+    return 0
+
+
+def demo_surveys(engine, deployment, end: date) -> list[str]:
+    """Generate and import quick-scan answers for the sandbox organisations (a fresh one 30 days before the end, an
+    older one 150 days before it, alternating CSV and form JSON), so the demo shows perception gaps and ageing."""
+    from connectors.sandbox.surveys import survey_answers, write_csv, write_form_json
+    from pipelines.deployment import SandboxSource
+    from pipelines.measure import import_survey
+
+    folder = Path(os.environ.get("APEX_STATE_DIR", ".state")) / "surveys"
+    lines = ["Quick-scan survey answers (generated for the sandbox organisations, imported into survey_answers):"]
+    for i, org in enumerate(deployment.organisations):
+        sandbox = [s for s in org.sources if isinstance(s, SandboxSource)]
+        if not sandbox:
+            continue
+        for k, days_before in enumerate((150, 30)):
+            day = end - timedelta(days=days_before)
+            rows = survey_answers(org.id, sandbox[0].profile, day, seed_offset=k)
+            as_json = (i + k) % 2 == 1
+            name = f"{org.id}-quickscan-{day.isoformat()}.{'json' if as_json else 'csv'}"
+            path = (write_form_json if as_json else write_csv)(folder / name, rows)
+            outcome = import_survey(engine, org.id, path)
+            lines.append(f"  {org.id}: {path.name}: {outcome.status}, {outcome.answers} answers"
+                         + (f", {outcome.held_back} held back" if outcome.held_back else ""))
+    return lines
+
+
+def measure_summary(engine, model, deployment, end: date) -> str:
+    """Per organisation: the cycle's focus progress, surprises, notable perception gaps, and the report files.
+
+    The reports are rewritten here for the last day, after every organisation ran, so the peer benchmark sees the
+    whole deployment (in the runs each organisation only saw those computed before it)."""
+    import sqlalchemy as sa
+
+    from dbt_like_sql.measure_schema import apex_measure, apex_perception_gaps
+    from pipelines.measure import compute_measure_layer
+    from pipelines.report import write_reports
+
+    lines = ["Measure (apex_measure, apex_perception_gaps) and the reports (apex_reports):"]
+    paths = []
+    for org in deployment.organisations:
+        compute_measure_layer(engine, model, deployment, org, [end])
+        with engine.connect() as conn:
+            rows = conn.execute(sa.select(apex_measure).where(
+                apex_measure.c.org_id == org.id, apex_measure.c.as_of == end,
+                apex_measure.c.model_version == model.version).order_by(apex_measure.c.dimension)).mappings().all()
+            gaps = conn.execute(sa.select(apex_perception_gaps).where(
+                apex_perception_gaps.c.org_id == org.id, apex_perception_gaps.c.as_of == end,
+                apex_perception_gaps.c.model_version == model.version,
+                apex_perception_gaps.c.notable.is_(True))).mappings().all()
+        cycle = org.cycle_on(end)
+        lines.append(f"  {org.id}: " + (f"cycle {cycle.id} ({cycle.start} .. {cycle.end})" if cycle else
+                                          "no cycle configured for this day"))
+        for r in rows:
+            if r["is_focus"]:
+                track = {None: "not yet known", True: "on track", False: "off track"}[r["on_track"]]
+                lines.append(f"    focus {r['dimension']}: {_fmt(r['baseline']).strip()} -> {_fmt(r['score']).strip()}"
+                             f" (target {r['target']:.0f}, {_share(r['share_to_target'])} of the way), {track}")
+            elif r["is_surprise"]:
+                lines.append(f"    surprise {r['dimension']}: {r['movement']:+.1f} since the baseline")
+        for g in gaps:
+            lines.append(f"    gap {g['dimension']} {g['kind']}: {g['gap']:+.1f} ({g['left_score']:.1f} vs "
+                         f"{g['right_score']:.1f})")
+        for w in write_reports(engine, model, deployment, org, end):
+            paths.append(f"  {org.id} ({w['language']}): {w['path']}")
+    lines.append("Reports (open in a browser; self-contained, no network):")
+    lines.extend(paths)
+    return "\n".join(lines)
+
+
+def _share(value) -> str:
+    return "–" if value is None else f"{value:.0%}"
+
+
+def cmd_surveys_import(args: argparse.Namespace) -> int:
+    from dbt_like_sql.warehouse import make_engine
+    from pipelines.measure import import_survey
+
+    _model, deployment = _load()
+    org = deployment.organisation(args.org)
+    engine = make_engine(_env("WAREHOUSE_URL"))
+    failed = 0
+    for name in args.files:
+        outcome = import_survey(engine, org.id, name)
+        failed += outcome.status == "failed"
+        detail = f": {outcome.reason}" if outcome.reason else ""
+        print(f"{org.id} {outcome.file_name}: {outcome.status}, {outcome.answers} answers, "
+              f"{outcome.held_back} held back{detail}")
+    engine.dispose()
+    return 2 if failed else 0
+
+
+def cmd_report(args: argparse.Namespace) -> int:
+    from dbt_like_sql.warehouse import make_engine
+    from pipelines.measure import compute_measure_layer
+    from pipelines.report import write_reports
+
+    model, deployment = _load()
+    org = deployment.organisation(args.org)
+    engine = make_engine(_env("WAREHOUSE_URL"))
+    day = date.fromisoformat(args.date) if args.date else date.today() - timedelta(days=1)
+    compute_measure_layer(engine, model, deployment, org, [day])
+    for w in write_reports(engine, model, deployment, org, day, Path(args.dir) if args.dir else None):
+        print(w["path"] + (f"\n{w['pdf_path']}" if w["pdf_path"] else ""))
     engine.dispose()
     return 0
 
@@ -257,6 +378,44 @@ def cmd_show(args: argparse.Namespace) -> int:
     day = date.fromisoformat(args.date) if args.date else date.today() - timedelta(days=1)
     print(summary(engine, model, org, day))
     engine.dispose()
+    return 0
+
+
+def explanation_text(model, org, changes: pd.DataFrame, first: date, second: date) -> str:
+    """Per dimension: the change from `first` to `second` and each signal's contribution, largest first."""
+    lines = [f"{org.name} ({org.id}) · why the dimension scores moved from {first} to {second}"]
+    for dim, rows in changes.groupby("dimension", sort=True):
+        total = rows[rows["effect"] == "total"].iloc[0]
+        name = model.dimension(dim).name.en
+        if pd.isna(total["contribution"]):
+            lines.append(f"  {dim} {name}: no present signal on one of the days, the change is undefined")
+            continue
+        lines.append(f"  {dim} {name}: {_fmt(total['score_from']).strip()} -> {_fmt(total['score_to']).strip()} "
+                     f"({total['contribution']:+.1f} points)")
+        parts = rows[rows["effect"] != "total"].copy()
+        parts = parts.reindex(parts["contribution"].abs().sort_values(ascending=False).index)
+        for r in parts.itertuples():
+            how = {"value": f"{_fmt(r.score_from).strip()} -> {_fmt(r.score_to).strip()}",
+                   "appeared": f"appeared ({r.status_from} -> present, scores {_fmt(r.score_to).strip()})",
+                   "dropped": f"dropped out (present -> {r.status_to}, scored {_fmt(r.score_from).strip()})"}[r.effect]
+            lines.append(f"      {r.contribution:+6.2f}  {r.signal_id}: {how}")
+    return "\n".join(lines)
+
+
+def cmd_explain(args: argparse.Namespace) -> int:
+    from dbt_like_sql.warehouse import make_engine
+    from pipelines import layers
+
+    model, deployment = _load()
+    org = deployment.organisation(args.org)
+    first, second = date.fromisoformat(args.from_date), date.fromisoformat(args.to_date)
+    engine = make_engine(_env("WAREHOUSE_URL"))
+    try:
+        changes = layers.explain_between(engine, model, org.id, [(first, second)])
+        layers.store_changes(engine, model, org.id, changes)
+    finally:
+        engine.dispose()
+    print(explanation_text(model, org, changes, first, second))
     return 0
 
 
@@ -319,6 +478,12 @@ def main(argv: list[str] | None = None) -> int:
     show.add_argument("--org", required=True)
     show.add_argument("--date")
     show.set_defaults(func=cmd_show)
+    explain = sub.add_parser("explain", help="why each dimension score moved between two days, signal by signal "
+                                             "(stored in apex_score_changes)")
+    explain.add_argument("--org", required=True)
+    explain.add_argument("--from", dest="from_date", required=True)
+    explain.add_argument("--to", dest="to_date", required=True)
+    explain.set_defaults(func=cmd_explain)
     alerts = sub.add_parser("alerts", help="open drift alerts, and accepting a level as the new normal")
     alerts_sub = alerts.add_subparsers(dest="alerts_command", required=True)
     listing = alerts_sub.add_parser("list", help="print the open alerts")
@@ -330,6 +495,17 @@ def main(argv: list[str] | None = None) -> int:
     ack.add_argument("--date", help="effective day (default yesterday)")
     ack.add_argument("--note")
     ack.set_defaults(func=cmd_alerts_ack)
+    surveys = sub.add_parser("surveys", help="quick-scan survey answers")
+    surveys_sub = surveys.add_subparsers(dest="surveys_command", required=True)
+    imp = surveys_sub.add_parser("import", help="import CSV or form-tool JSON files for one organisation")
+    imp.add_argument("--org", required=True)
+    imp.add_argument("files", nargs="+")
+    imp.set_defaults(func=cmd_surveys_import)
+    rep = sub.add_parser("report", help="write the HTML report of one organisation for a day (default yesterday)")
+    rep.add_argument("--org", required=True)
+    rep.add_argument("--date")
+    rep.add_argument("--dir", help="folder for the files (default: the configuration's measure.reports.dir)")
+    rep.set_defaults(func=cmd_report)
     from pipelines import quality_cli
 
     quality_cli.register(sub)

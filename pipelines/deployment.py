@@ -16,8 +16,10 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from apex_model.errors import ApexConfigError, from_validation_error
 from apex_model.model import ApexModel, load_model, read_yaml
+from connectors.registry import API_SOURCES
 from connectors.sandbox import SandboxProfile
 from pipelines.alerting_config import AlertsConfig
+from pipelines.measure_config import CycleConfig, MeasureConfig, check_cycles
 
 
 class _Strict(BaseModel):
@@ -29,9 +31,11 @@ class SandboxSource(_Strict):
 
     type: Literal["sandbox"]
     profile: SandboxProfile
+    streams: tuple[str, ...] | None = Field(
+        default=None, description="only these sandbox streams (the rest come from the organisation's other sources)")
 
 
-SourceConfig = Annotated[Union[SandboxSource], Field(discriminator="type")]
+SourceConfig = Annotated[Union[(SandboxSource, *API_SOURCES)], Field(discriminator="type")]
 
 
 class Organisation(_Strict):
@@ -43,6 +47,20 @@ class Organisation(_Strict):
     language: Literal["en", "nl"] = "en"
     programme_start: date | None = None
     sources: tuple[SourceConfig, ...] = Field(min_length=1)
+    cycles: tuple[CycleConfig, ...] = Field(default=(), description="APEX cycles, oldest first (pipelines/measure_config.py)")
+    surveys: tuple[str, ...] = Field(default=(), description="quick-scan survey files, relative to the configuration file")
+
+    @model_validator(mode="after")
+    def _cycles_in_order(self) -> "Organisation":
+        check_cycles(self.cycles)
+        return self
+
+    def cycle_on(self, day: date):
+        """The configured cycle that contains `day`, or None."""
+        for cycle in self.cycles:
+            if cycle.start <= day <= cycle.end:
+                return cycle
+        return None
 
     @field_validator("timezone")
     @classmethod
@@ -70,6 +88,7 @@ class Organisation(_Strict):
 class Deployment(_Strict):
     organisations: tuple[Organisation, ...] = Field(min_length=1)
     alerts: AlertsConfig = AlertsConfig()
+    measure: MeasureConfig = MeasureConfig()
 
     @model_validator(mode="after")
     def _unique_ids(self) -> "Deployment":

@@ -15,6 +15,7 @@ import pandas as pd
 import sqlalchemy as sa
 
 from apex_model.aggregate import dimension_scores
+from apex_model.explain import explain_days
 from apex_model.health import assess, with_capability
 from apex_model.maturity import history_days
 from apex_model.model import ApexModel
@@ -23,11 +24,19 @@ from connectors import sandbox_source
 from data_quality import status as dq_status
 from dbt_like_sql import landing
 from dbt_like_sql.runner import BuildResult, build, read_table
-from dbt_like_sql.schema import apex_dimension_scores, apex_ecosystem_health, apex_signal_values, ensure_tables
+from dbt_like_sql.schema import (
+    apex_dimension_scores,
+    apex_ecosystem_health,
+    apex_partner_signal_values,
+    apex_score_changes,
+    apex_signal_values,
+    ensure_tables,
+)
 from dbt_like_sql.warehouse import replace_partition_rows
 from pipelines.deployment import Organisation
 from signals.compute import compute_signals, score_signals
 from signals.context import SignalContext
+from signals.registry import catalogue
 
 
 class DateOutsideDataError(ValueError):
@@ -52,19 +61,34 @@ class IngestResult:
         return sum(self.new_versions.values())
 
 
-def ingest(engine: sa.Engine, org: Organisation, until: date) -> list[IngestResult]:
-    """Land every configured source's changes up to the end of `until` into its raw table."""
+def ingest(engine: sa.Engine, org: Organisation, until: date, only: str | None = None) -> list[IngestResult]:
+    """Land every configured source's changes up to the end of `until` into its raw table (`only`: one source type).
+
+    API sources sync what the system holds now (their cursor, not `until`, bounds what is fetched): a system serves
+    its current state, and the as-of rules apply downstream on business dates."""
     ensure_tables(engine)
     results = []
     for source in org.sources:
+        if only is not None and source.type != only:
+            continue
         if source.type == "sandbox":
+            if source.streams is not None and not source.streams:
+                continue  # a profile other sources are generated from (the demo's simulator); nothing to land
             cursors = landing.landed_until(engine, "sandbox", org.id)
             counts = {}
             for batch in sandbox_source.fetch(org.id, source.profile, until, cursors):
-                counts[batch.stream] = landing.land(engine, "sandbox", batch.records)
+                if source.streams is None or batch.stream in source.streams:
+                    counts[batch.stream] = landing.land(engine, "sandbox", batch.records)
             results.append(IngestResult("sandbox", counts))
-        else:  # pragma: no cover - the configuration's discriminated union admits no other type yet
-            raise ValueError(f"source type {source.type!r} has no connector")
+        else:
+            from connectors import registry, sync
+
+            connector = registry.connector_for(org.id, source)
+            try:
+                result = sync.sync(engine, connector)
+            finally:
+                connector.close()
+            results.append(IngestResult(connector.source, result.new_versions))
     return results
 
 
@@ -199,3 +223,120 @@ def stored_dimension_scores(engine: sa.Engine, model: ApexModel, org_id: str, da
     dates = as_dates(dates)
     frame = _read_output(engine, apex_dimension_scores, org_id, model.version, dates[0].date(), dates[-1].date())
     return frame[frame["as_of"].isin(dates)]
+
+
+def snapshot_days(dates) -> pd.DatetimeIndex:
+    """The days of a run that get partner-level rows: every month-end in it and its last day."""
+    dates = as_dates(dates)
+    month_ends = dates[dates.is_month_end]
+    return month_ends.union(dates[-1:])
+
+
+def partner_signal_values(ctx: SignalContext) -> pd.DataFrame:
+    """Partner-level rows of every signal that has a breakdown, for the context's dates (Dagster-free)."""
+    frames = []
+    for card in catalogue().values():
+        if card.partner_compute is None:
+            continue
+        frame = card.partner_compute(ctx)
+        frames.append(frame.assign(signal_id=card.id, dimension=card.dimension))
+    if not frames:
+        return pd.DataFrame(columns=["as_of", "partner_id", "value", "n", "signal_id", "dimension"])
+    out = pd.concat(frames, ignore_index=True)
+    out["value"] = out["value"].where(np.isfinite(out["value"].to_numpy(float)))
+    return out
+
+
+def compute_partner_layer(engine: sa.Engine, model: ApexModel, org: Organisation, dates) -> pd.DataFrame:
+    """Partner-level values on the run's snapshot days; replaces those days' rows in apex_partner_signal_values.
+
+    Older days of this organisation that are neither a month-end nor a later run's last day are pruned, so the
+    table holds month-ends plus the newest day: bounded volume, with the newest breakdown always at hand."""
+    days = snapshot_days(dates)
+    ctx = _context(engine, org, days)
+    values = partner_signal_values(ctx)
+    out = values.assign(org_id=org.id, model_version=model.version, computed_at=_now())
+    out["as_of"] = pd.to_datetime(out["as_of"]).dt.date
+    ensure_tables(engine)
+    table = apex_partner_signal_values
+    with engine.begin() as conn:
+        replace_partition_rows(conn, table, out, org_id=org.id, dates=list(days.date), model_version=model.version)
+        stored = pd.to_datetime(pd.Series(conn.execute(
+            sa.select(table.c.as_of).distinct().where(table.c.org_id == org.id, table.c.model_version == model.version,
+                                                      table.c.as_of < days[-1].date())).scalars().all(), dtype=object))
+        prune = [d.date() for d in stored if not d.is_month_end and d not in days]
+        if prune:
+            conn.execute(sa.delete(table).where(table.c.org_id == org.id, table.c.model_version == model.version,
+                                                table.c.as_of.in_(prune)))
+    return values
+
+
+def explain_between(engine: sa.Engine, model: ApexModel, org_id: str, pairs) -> pd.DataFrame:
+    """Why each dimension moved between each (from_date, to_date) pair, from the stored signal scores."""
+    pairs = [(pd.Timestamp(a).normalize(), pd.Timestamp(b).normalize()) for a, b in pairs]
+    if not pairs:
+        return explain_days(model, pd.DataFrame(columns=["as_of"]), [])
+    for first, second in pairs:
+        if not first < second:
+            raise ValueError(f"organisation {org_id!r}: explain needs --from before --to, got {first.date()} and "
+                             f"{second.date()}")
+    days = sorted({d for pair in pairs for d in pair})
+    query = sa.select(apex_signal_values.c.as_of, apex_signal_values.c.signal_id, apex_signal_values.c.status,
+                      apex_signal_values.c.score).where(
+        apex_signal_values.c.org_id == org_id, apex_signal_values.c.model_version == model.version,
+        apex_signal_values.c.as_of.in_([d.date() for d in days]))
+    with engine.connect() as conn:
+        signals = pd.read_sql(query, conn)
+    signals["as_of"] = pd.to_datetime(signals["as_of"])
+    try:
+        return explain_days(model, signals, pairs)
+    except ValueError as err:
+        raise ValueError(f"organisation {org_id!r}: {err}") from None
+
+
+def store_changes(engine: sa.Engine, model: ApexModel, org_id: str, changes: pd.DataFrame) -> int:
+    """Replace the (organisation, day pair, model version) rows of apex_score_changes with `changes`."""
+    table = apex_score_changes
+    ensure_tables(engine)
+    out = changes.assign(org_id=org_id, model_version=model.version, computed_at=_now())
+    out["from_date"] = pd.to_datetime(out["from_date"]).dt.date
+    out["to_date"] = pd.to_datetime(out["to_date"]).dt.date
+    pairs = out[["from_date", "to_date"]].drop_duplicates().itertuples(index=False)
+    with engine.begin() as conn:
+        for first, second in pairs:
+            conn.execute(sa.delete(table).where(table.c.org_id == org_id, table.c.model_version == model.version,
+                                                table.c.from_date == first, table.c.to_date == second))
+        if out.empty:
+            return 0
+        records = out.astype(object).where(out.notna(), None).to_dict("records")
+        conn.execute(sa.insert(table), records)
+    return len(records)
+
+
+def compute_change_layer(engine: sa.Engine, model: ApexModel, org: Organisation, dates) -> pd.DataFrame:
+    """Day-over-day explanation for each day of the run whose previous day has stored signal scores."""
+    dates = as_dates(dates)
+    previous = dates - pd.Timedelta(days=1)
+    with engine.connect() as conn:
+        stored = set(pd.to_datetime(pd.Series(conn.execute(
+            sa.select(apex_signal_values.c.as_of).distinct().where(
+                apex_signal_values.c.org_id == org.id, apex_signal_values.c.model_version == model.version,
+                apex_signal_values.c.as_of >= previous[0].date(),
+                apex_signal_values.c.as_of <= dates[-1].date())).scalars().all(), dtype=object)))
+    pairs = [(p, d) for p, d in zip(previous, dates) if p in stored and d in stored]
+    changes = explain_between(engine, model, org.id, pairs)
+    store_changes(engine, model, org.id, changes)
+    return changes
+
+
+def stored_changes(engine: sa.Engine, model: ApexModel, org_id: str, dates) -> pd.DataFrame:
+    """The stored day-over-day change rows ending on the given dates (this model version)."""
+    dates = as_dates(dates)
+    table = apex_score_changes
+    query = sa.select(table).where(table.c.org_id == org_id, table.c.model_version == model.version,
+                                   table.c.to_date >= dates[0].date(), table.c.to_date <= dates[-1].date())
+    with engine.connect() as conn:
+        frame = pd.read_sql(query, conn)
+    frame["to_date"] = pd.to_datetime(frame["to_date"])
+    frame["from_date"] = pd.to_datetime(frame["from_date"])
+    return frame[(frame["to_date"] - frame["from_date"]) == pd.Timedelta(days=1)]

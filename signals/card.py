@@ -13,6 +13,8 @@ from typing import TYPE_CHECKING, Literal
 import numpy as np
 
 if TYPE_CHECKING:
+    import pandas as pd
+
     from signals.context import SignalContext
 
 
@@ -61,6 +63,11 @@ class MetricCard:
     goalpost_reason: str
     compute: Callable[["SignalContext"], SignalResult] = field(repr=False, compare=False)
     freshness: Freshness | None = None
+    # Partner level: what one partner's value means, and the function giving it per (as_of, partner) for the
+    # partners in the programme on each date (columns as_of, partner_id, value, n). Set by `partner_values`.
+    partner_value: str = ""
+    partner_compute: Callable[["SignalContext"], "pd.DataFrame"] | None = field(default=None, repr=False,
+                                                                               compare=False)
 
     @property
     def higher_is_better(self) -> bool:

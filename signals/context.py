@@ -108,6 +108,30 @@ class SignalContext:
         age = (self.dates - np.datetime64(start, "D")).astype(int)
         return np.maximum(age, 0).astype(float)
 
+    def partner_grid(self) -> tuple[np.ndarray, np.ndarray]:
+        """(partner ids, dates): one pair per partner in the programme on each as-of date, the grain of
+        partner-level values. Built as partners x dates, so meant for a few snapshot dates at a time."""
+        def build() -> tuple[np.ndarray, np.ndarray]:
+            iv = self.active_intervals()
+            keys = pd.unique(iv["key"].to_numpy())
+            grid_keys = np.repeat(keys, len(self.dates))
+            grid_dates = np.tile(self.dates, len(keys))
+            active = tl.keyed_open_on(iv["key"], iv["start"], iv["end"], grid_keys, grid_dates) > 0
+            return grid_keys[active], grid_dates[active]
+        return self.cached("partner_grid", build)
+
+    def partner_frame(self, value, n) -> pd.DataFrame:
+        """Partner-level rows on the `partner_grid`: as_of, partner_id, value, n."""
+        keys, dates = self.partner_grid()
+        return pd.DataFrame({"as_of": dates.astype("datetime64[ns]"), "partner_id": keys,
+                             "value": np.asarray(value, dtype=float), "n": np.asarray(n, dtype=float)})
+
+    def partner_coverage(self, intervals: pd.DataFrame) -> pd.DataFrame:
+        """Per partner in the programme: 1 when one of `intervals` (key/start/end) holds on the date, else 0."""
+        keys, dates = self.partner_grid()
+        held = tl.keyed_open_on(intervals["key"], intervals["start"], intervals["end"], keys, dates) > 0
+        return self.partner_frame(held.astype(float), np.ones(len(keys)))
+
     def ever_before(self, table: str, column: str) -> np.ndarray:
         """True on dates on or after the first record of `table.column` (e.g. "the organisation has an MDF programme")."""
         days = tl.as_days(self.table(table)[column])

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import importlib
 from collections.abc import Callable
 
 from signals.card import Freshness, MetricCard, SignalResult
 
 _CATALOGUE: dict[str, MetricCard] = {}
+_PARTNER: dict[str, tuple[str, Callable]] = {}
 _DIMENSION_MODULES = (
     "signals.d1_strategy",
     "signals.d2_governance",
@@ -33,11 +35,32 @@ def signal(*, freshness: Freshness | None = None, **card: object) -> Callable:
     return register
 
 
+def partner_values(signal_id: str, meaning: str) -> Callable:
+    """Register the decorated function as the partner-level breakdown of signal `signal_id`.
+
+    It takes the context and returns one row per (as_of, partner in the programme that day): columns as_of,
+    partner_id, value, n. `meaning` says in one sentence what one partner's value is and how the partners' values
+    roll up to the ecosystem value."""
+
+    def register(func: Callable) -> Callable:
+        if signal_id in _PARTNER:
+            raise ValueError(f"signal {signal_id!r} has two partner-level breakdowns")
+        _PARTNER[signal_id] = (meaning, func)
+        return func
+
+    return register
+
+
 def catalogue() -> dict[str, MetricCard]:
-    """All metric cards by id, in dimension order."""
+    """All metric cards by id, in dimension order (with their partner-level breakdown where there is one)."""
     for module in _DIMENSION_MODULES:
         importlib.import_module(module)
-    return dict(sorted(_CATALOGUE.items(), key=lambda item: (item[1].dimension, item[0])))
+    unknown = sorted(set(_PARTNER) - set(_CATALOGUE))
+    if unknown:
+        raise ValueError(f"partner-level breakdown for {unknown[0]!r}, which has no metric card")
+    cards = {sid: (dataclasses.replace(card, partner_value=_PARTNER[sid][0], partner_compute=_PARTNER[sid][1])
+                   if sid in _PARTNER else card) for sid, card in _CATALOGUE.items()}
+    return dict(sorted(cards.items(), key=lambda item: (item[1].dimension, item[0])))
 
 
 def check_against_model(model) -> None:

@@ -103,20 +103,33 @@ def window_quantile(event_days, values, dates, window_days: int, q: float = 0.5)
 
 
 def merge_intervals(keys, starts, ends) -> pd.DataFrame:
-    """Union of overlapping or touching intervals per key: columns key, start, end (end NaT = open)."""
-    frame = pd.DataFrame({"key": np.asarray(keys), "start": as_days(starts), "end": as_days(ends)})
-    frame["end"] = frame["end"].where(~frame["end"].isna(), pd.Timestamp(FAR_FUTURE.astype("datetime64[s]")))
-    frame = frame.dropna(subset=["start"])
-    frame = frame[frame["end"] > frame["start"]].sort_values(["key", "start"], kind="stable")
-    if frame.empty:
-        return pd.DataFrame({"key": [], "start": as_days([]), "end": as_days([])})
-    running_end = frame.groupby("key", sort=False)["end"].cummax()
-    previous_end = running_end.groupby(frame["key"], sort=False).shift()
-    new_block = previous_end.isna() | (frame["start"] > previous_end)
-    block = new_block.cumsum()
-    merged = frame.groupby(block).agg(key=("key", "first"), start=("start", "min"), end=("end", "max"))
-    merged["end"] = merged["end"].where(merged["end"] < pd.Timestamp("9999-01-01"))
-    return merged.reset_index(drop=True)
+    """Union of overlapping or touching intervals per key: columns key, start, end (end NaT = open).
+
+    Pure numpy after one factorisation of the keys: sort by (key, start), a running maximum of the ends within each
+    key (keys offset so one pass serves all of them), and a new block wherever a start lies beyond that maximum.
+    """
+    keys = np.asarray(keys, dtype=object)
+    start = as_days(starts)
+    end = as_days(ends)
+    end = np.where(np.isnat(end), FAR_FUTURE, end)
+    keep = ~np.isnat(start) & (end > start) & ~pd.isna(keys)
+    keys, start, end = keys[keep], start[keep], end[keep]
+    if not len(keys):
+        return pd.DataFrame({"key": np.array([], dtype=object), "start": as_days([]), "end": as_days([])})
+    codes, uniques = pd.factorize(keys)
+    order = np.lexsort((start.astype(np.int64), codes))
+    codes, start, end = codes[order], start[order], end[order]
+    offset = codes.astype(np.int64) << 23          # > the span of datetime64[D] values used (years 1 .. 9999)
+    running = np.maximum.accumulate(end.astype(np.int64) + offset) - offset
+    first_of_key = np.r_[True, codes[1:] != codes[:-1]]
+    previous = np.r_[np.iinfo(np.int64).min, running[:-1]]
+    new_block = first_of_key | (start.astype(np.int64) > previous)
+    firsts = np.flatnonzero(new_block)
+    lasts = np.r_[firsts[1:] - 1, len(codes) - 1]
+    merged_end = running[lasts].astype("datetime64[D]")
+    merged_end = np.where(merged_end >= np.datetime64("9999-01-01"), np.datetime64("NaT"), merged_end)
+    return pd.DataFrame({"key": np.asarray(uniques, dtype=object)[codes[firsts]], "start": start[firsts],
+                         "end": merged_end.astype("datetime64[D]")})
 
 
 def clip_to(frame_start, frame_end, lower, upper) -> tuple[np.ndarray, np.ndarray]:
@@ -155,3 +168,83 @@ def event_coverage(keys, event_days, window_days: int) -> pd.DataFrame:
     """Intervals during which a key had an event in the trailing window: [day, day + window) merged per key."""
     days = as_days(event_days)
     return merge_intervals(keys, days, days + np.timedelta64(window_days, "D"))
+
+
+# Keyed variants: one answer per (key, date) query pair, for partner-level values. Events are sorted once by
+# (key, day); each query is two binary searches into that order, so all partners and dates go in one pass.
+_KEY_SHIFT = np.int64(1 << 32)
+
+
+def _composite(codes: np.ndarray, days: np.ndarray) -> np.ndarray:
+    return codes.astype(np.int64) * _KEY_SHIFT + (days.astype(np.int64) + (1 << 31))
+
+
+def keyed_window_sum(event_keys, event_days, query_keys, query_dates, window_days: int | None,
+                     weights=None) -> np.ndarray:
+    """For each query (key, D): the sum of `weights` (count if None) over that key's events in (D - window, D]
+    (all events on or before D when `window_days` is None). NaT events and NaN weights are ignored."""
+    days = as_days(event_days)
+    w = _weights(weights, len(days))
+    keys = np.asarray(event_keys, dtype=object)
+    keep = ~np.isnat(days) & ~np.isnan(w) & ~pd.isna(keys)
+    days, w, keys = days[keep], w[keep], keys[keep]
+    query_keys = np.asarray(query_keys, dtype=object)
+    query_dates = as_days(query_dates)
+    uniques = pd.Index(pd.unique(np.concatenate([keys, query_keys])))
+    codes = uniques.get_indexer(keys)
+    qcodes = uniques.get_indexer(query_keys)
+    comp = _composite(codes, days)
+    order = np.argsort(comp, kind="stable")
+    comp, w = comp[order], w[order]
+    cumulative = np.concatenate([[0.0], np.cumsum(w)])
+    hi = np.searchsorted(comp, _composite(qcodes, query_dates), side="right")
+    if window_days is None:
+        lo = np.searchsorted(comp, qcodes.astype(np.int64) * _KEY_SHIFT, side="left")
+    else:
+        lo = np.searchsorted(comp, _composite(qcodes, query_dates - np.timedelta64(window_days, "D")), side="right")
+    return cumulative[hi] - cumulative[lo]
+
+
+def keyed_open_on(keys, starts, ends, query_keys, query_dates, weights=None) -> np.ndarray:
+    """For each query (key, D): the sum of `weights` (count if None) over that key's intervals [start, end)
+    holding on D."""
+    starts = as_days(starts)
+    ends = as_days(ends)
+    ends = np.where(np.isnat(ends), FAR_FUTURE, ends)
+    w = _weights(weights, len(starts))
+    keys = np.asarray(keys, dtype=object)
+    keep = ~np.isnat(starts) & (ends > starts) & ~np.isnan(w)
+    opened = keyed_window_sum(keys[keep], starts[keep], query_keys, query_dates, None, w[keep])
+    closed = keyed_window_sum(keys[keep], ends[keep], query_keys, query_dates, None, w[keep])
+    return opened - closed
+
+
+def known_window_sum(event_days, known_days, dates, window_days: int, weights=None) -> np.ndarray:
+    """Sum of `weights` over events dated in (D - window, D] whose qualifying fact was recorded by D.
+
+    An event (e.g. an opportunity created on `event_days`) qualifies only from `known_days` on (e.g. the day a
+    co-selling partner was added to it); NaT = never. Exact and vectorised: with k = max(event, known), the events
+    dated in the window and known by D are [k <= D] minus [event <= D - window], for events known within `window`
+    days of their date; an event known later can never count, since by then it has left every window.
+    """
+    days = as_days(event_days)
+    known = np.maximum(days, as_days(known_days))
+    w = _weights(weights, len(days))
+    ok = ~np.isnat(days) & ~np.isnat(known) & (known - days <= np.timedelta64(window_days, "D"))
+    dates = as_days(dates)
+    return (cumulative_sum(known[ok], dates, w[ok])
+            - cumulative_sum(days[ok], dates - np.timedelta64(window_days, "D"), w[ok]))
+
+
+def keyed_known_window_sum(event_keys, event_days, known_days, query_keys, query_dates, window_days: int,
+                           weights=None) -> np.ndarray:
+    """`known_window_sum` per (key, date) query, for partner-level values."""
+    days = as_days(event_days)
+    known = np.maximum(days, as_days(known_days))
+    w = _weights(weights, len(days))
+    keys = np.asarray(event_keys, dtype=object)
+    ok = ~np.isnat(days) & ~np.isnat(known) & (known - days <= np.timedelta64(window_days, "D"))
+    query_dates = as_days(query_dates)
+    return (keyed_window_sum(keys[ok], known[ok], query_keys, query_dates, None, w[ok])
+            - keyed_window_sum(keys[ok], days[ok], query_keys, query_dates - np.timedelta64(window_days, "D"), None,
+                               w[ok]))

@@ -10,7 +10,7 @@ from dagster import AssetExecutionContext, MaterializeResult, MetadataValue, ass
 from dbt_like_sql.project import default_project
 from pipelines import layers
 from pipelines.assets.common import organisations_in_run
-from pipelines.assets.raw import raw_sandbox
+from pipelines.assets.raw import API_RAW_KEYS, raw_sandbox
 from pipelines.partitions import DAY_BY_ORG, SINGLE_RUN
 from pipelines.resources import ApexConfigResource, WarehouseResource
 
@@ -25,7 +25,7 @@ def _description() -> str:
             f"declared contracts run as this asset's checks.\n\n{tables}")
 
 
-@asset(key=["canonical", "tables"], deps=[raw_sandbox], group_name="canonical", partitions_def=DAY_BY_ORG,
+@asset(key=["canonical", "tables"], deps=[raw_sandbox, *API_RAW_KEYS], group_name="canonical", partitions_def=DAY_BY_ORG,
        backfill_policy=SINGLE_RUN, kinds={"sql"}, description=_description())
 def canonical_tables(context: AssetExecutionContext, warehouse: WarehouseResource,
                      apex_config: ApexConfigResource) -> MaterializeResult:

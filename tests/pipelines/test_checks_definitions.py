@@ -13,9 +13,18 @@ EXPECTED_CHECKS = {
     "canonical/tables:quarantine": True,
     "canonical/tables:source_freshness": False,
     "canonical/tables:source_volume": True,
+    "raw/raw_crossbeam:envelope_contract": False,
+    "raw/raw_file_export:envelope_contract": False,
+    "raw/raw_hubspot:envelope_contract": False,
+    "raw/raw_impartner:envelope_contract": False,
+    "raw/raw_partnerstack:envelope_contract": False,
+    "raw/raw_salesforce:envelope_contract": False,
     "raw/raw_sandbox:envelope_contract": False,
+    "measure/apex_measure:output_contract": True,
     "scores/apex_dimension_scores:output_contract": True,
     "scores/apex_ecosystem_health:output_contract": True,
+    "scores/apex_score_changes:output_contract": True,
+    "signals/apex_partner_signal_values:output_contract": True,
     "signals/apex_signal_values:output_contract": True,
 }
 
@@ -34,4 +43,5 @@ def test_check_keys_and_blocking_match_the_reviewed_list() -> None:
 def test_the_daily_job_runs_the_checks() -> None:
     ops = {node.name for node in defs.resolve_job_def("apex_daily_job").graph.node_defs}
     assert {"raw_sandbox_checks", "canonical_quality_checks", "apex_signal_values_checks",
-            "apex_dimension_scores_checks", "apex_ecosystem_health_checks"} <= ops
+            "apex_dimension_scores_checks", "apex_ecosystem_health_checks", "apex_partner_signal_values_checks",
+            "apex_score_changes_checks"} <= ops

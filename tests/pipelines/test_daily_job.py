@@ -13,11 +13,18 @@ from apex_model.model import DIMENSION_IDS, load_model
 from dbt_like_sql.warehouse import make_engine
 from pipelines.assets.canonical import canonical_tables
 from pipelines.assets.raw import raw_sandbox
-from pipelines.assets.scores import apex_dimension_scores, apex_ecosystem_health, apex_signal_values
+from pipelines.assets.scores import (
+    apex_dimension_scores,
+    apex_ecosystem_health,
+    apex_partner_signal_values,
+    apex_score_changes,
+    apex_signal_values,
+)
 from pipelines.partitions import ORGANISATIONS, partition_key
 from pipelines.resources import ApexConfigResource, WarehouseResource
 
-ASSETS = [raw_sandbox, canonical_tables, apex_signal_values, apex_dimension_scores, apex_ecosystem_health]
+ASSETS = [raw_sandbox, canonical_tables, apex_signal_values, apex_partner_signal_values, apex_score_changes,
+          apex_dimension_scores, apex_ecosystem_health]
 HEALTH = AssetKey(["scores", "apex_ecosystem_health"])
 
 
@@ -68,6 +75,50 @@ def test_backfill_is_one_run_writing_every_day(instance, sqlite_url, small_confi
     assert last["maturity_level"].value == row["maturity_level"]
     for dim in DIMENSION_IDS:
         assert f"{dim}_score" in last or dims[(dims.as_of == row.as_of) & (dims.dimension == dim)]["score"].isna().all()
+
+
+def test_partner_rows_on_snapshot_days_and_changes_that_add_up(instance, sqlite_url, small_config) -> None:
+    result = run(instance, sqlite_url, small_config, "2026-02-20", "2026-03-05")
+    assert result.success
+    health_events = {e.partition: e.materialization.metadata for e in result.get_asset_materialization_events()
+                     if e.asset_key == HEALTH}
+    partners = frame(sqlite_url, "apex_partner_signal_values")
+    # Snapshot days: the month-end inside the run and its last day, nothing in between.
+    assert sorted(partners["as_of"].astype(str).unique()) == ["2026-02-28", "2026-03-05"]
+    signals = frame(sqlite_url, "apex_signal_values")
+    last = signals[signals["as_of"].astype(str) == "2026-03-05"].set_index("signal_id")
+    day = partners[partners["as_of"].astype(str) == "2026-03-05"]
+    # Coverage-type signals roll up as the mean of the partners' 0/1 values: the ecosystem value exactly.
+    cert = day[day["signal_id"] == "d4_certification_coverage"]
+    assert cert["value"].mean() == pytest.approx(last.loc["d4_certification_coverage", "value"], abs=1e-12)
+    assert len(cert) == last.loc["d4_certification_coverage", "n"]
+    # Shares of bookings of the partners still in the programme add up to at most the ecosystem share (the rest was
+    # won with partners who have left since).
+    share = day[day["signal_id"] == "d1_partner_share_of_bookings"]
+    assert 0 < share["value"].sum() <= last.loc["d1_partner_share_of_bookings", "value"] + 1e-12
+    # A later run prunes the earlier last day but keeps the month-end.
+    assert run(instance, sqlite_url, small_config, "2026-03-06", "2026-03-06").success
+    kept = sorted(frame(sqlite_url, "apex_partner_signal_values")["as_of"].astype(str).unique())
+    assert kept == ["2026-02-28", "2026-03-06"]
+
+    engine = make_engine(sqlite_url)
+    with engine.connect() as conn:
+        changes = pd.read_sql(sa.text("select * from apex_score_changes where org_id = 'tiny'"), conn)
+    engine.dispose()
+    changes = changes[changes["to_date"].astype(str) == "2026-03-05"]
+    dims = frame(sqlite_url, "apex_dimension_scores")
+    dims["as_of"] = dims["as_of"].astype(str)
+    for dim, rows in changes.groupby("dimension"):
+        total = rows[rows["effect"] == "total"]["contribution"].iloc[0]
+        assert rows[rows["effect"] != "total"]["contribution"].sum() == pytest.approx(total, abs=1e-9)
+        published = dims[dims["dimension"] == dim].set_index("as_of")
+        if published.loc[["2026-03-04", "2026-03-05"], "status"].eq("ok").all():
+            assert total == pytest.approx(published.loc["2026-03-05", "score"] - published.loc["2026-03-04", "score"])
+    # The health asset says why each dimension moved since the day before (those that moved by 0.05 points or more).
+    last = health_events[str(partition_key("2026-03-05", "tiny"))]
+    moved = changes[(changes["effect"] == "total") & (changes["contribution"].abs() >= 0.05)]["dimension"]
+    for dim in moved:
+        assert f"{dim}_change" in last and "points" in last[f"{dim}_change"].value
 
 
 def test_one_day_alone_equals_that_day_inside_a_range(instance, sqlite_url, small_config, tmp_path) -> None:

@@ -14,9 +14,19 @@ EXPECTED_ASSET_KEYS = [
     "alerts/apex_alert_deliveries",
     "canonical/tables",
     "drift/apex_drift_events",
+    "measure/apex_measure",
+    "raw/raw_crossbeam",
+    "raw/raw_file_export",
+    "raw/raw_hubspot",
+    "raw/raw_impartner",
+    "raw/raw_partnerstack",
+    "raw/raw_salesforce",
     "raw/raw_sandbox",
+    "report/apex_report",
     "scores/apex_dimension_scores",
     "scores/apex_ecosystem_health",
+    "scores/apex_score_changes",
+    "signals/apex_partner_signal_values",
     "signals/apex_signal_values",
 ]
 
@@ -36,8 +46,16 @@ def test_lineage_runs_raw_to_health() -> None:
     graph = defs.resolve_asset_graph()
     chain = [["raw", "raw_sandbox"], ["canonical", "tables"], ["signals", "apex_signal_values"],
              ["scores", "apex_dimension_scores"], ["scores", "apex_ecosystem_health"]]
-    for parent, child in zip(chain, chain[1:]):
+    # The canonical tables are built from every source's raw table (the sandbox and each connector's).
+    raw = {AssetKey(["raw", f"raw_{s}"]) for s in ("sandbox", "salesforce", "hubspot", "partnerstack", "impartner",
+                                                    "crossbeam", "file_export")}
+    assert graph.get(AssetKey(chain[1])).parent_keys == raw
+    for parent, child in zip(chain[1:], chain[2:-1]):
         assert graph.get(AssetKey(child)).parent_keys == {AssetKey(parent)}
+    # Health also reads why each dimension moved (its metadata), which is explained from the signal scores.
+    assert graph.get(AssetKey(chain[-1])).parent_keys == {AssetKey(chain[-2]), AssetKey(["scores", "apex_score_changes"])}
+    assert graph.get(AssetKey(["scores", "apex_score_changes"])).parent_keys == {AssetKey(chain[2])}
+    assert graph.get(AssetKey(["signals", "apex_partner_signal_values"])).parent_keys == {AssetKey(chain[1])}
 
 
 def test_canonical_asset_describes_every_table() -> None:

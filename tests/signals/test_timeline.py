@@ -61,3 +61,23 @@ def test_last_event_and_ratio() -> None:
     assert np.isnat(tl.last_event_on_or_before(EVENTS, d("2025-12-01"))[0])
     assert tl.ratio(np.array([1.0, 1.0]), np.array([4.0, 0.0]))[0] == pytest.approx(0.25)
     assert np.isnan(tl.ratio(np.array([1.0]), np.array([0.0]))[0])
+
+
+def test_keyed_window_sum_and_open_on_by_hand() -> None:
+    days = np.array(["2026-01-01", "2026-01-05", "2026-01-10", "2026-01-03"], dtype="datetime64[D]")
+    keys = np.array(["a", "a", "a", "b"], dtype=object)
+    query_keys = np.array(["a", "a", "b", "c", "a"], dtype=object)
+    query_dates = np.array(["2026-01-05", "2026-01-10", "2026-01-10", "2026-01-10", "2025-12-31"],
+                           dtype="datetime64[D]")
+    # Window of 5 days ending 01-05 is (12-31, 01-05]: a's events on 01-01 and 01-05 -> 2; ending 01-10: (01-05,
+    # 01-10] -> only 01-10 -> 1; b's 01-03 is outside (01-05, 01-10] -> 0; c has no events; before any event -> 0.
+    assert tl.keyed_window_sum(keys, days, query_keys, query_dates, 5).tolist() == [2, 1, 0, 0, 0]
+    assert tl.keyed_window_sum(keys, days, query_keys, query_dates, None).tolist() == [2, 3, 1, 0, 0]
+    weights = np.array([1.0, 10.0, 100.0, 7.0])
+    assert tl.keyed_window_sum(keys, days, query_keys, query_dates, None, weights).tolist() == [11, 111, 7, 0, 0]
+    starts = np.array(["2026-01-01", "2026-01-08"], dtype="datetime64[D]")
+    ends = np.array(["2026-01-06", "NaT"], dtype="datetime64[D]")
+    held = tl.keyed_open_on(np.array(["a", "b"], dtype=object), starts, ends,
+                            np.array(["a", "a", "b", "b"], dtype=object),
+                            np.array(["2026-01-05", "2026-01-06", "2026-01-07", "2026-03-01"], dtype="datetime64[D]"))
+    assert held.tolist() == [1, 0, 0, 1]

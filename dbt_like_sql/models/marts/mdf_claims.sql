@@ -1,13 +1,20 @@
 -- Canonical mdf_claims: the latest version of each record, deleted records left out.
+-- Partner ids are each source's own; partner_matches maps them to the organisation's one partner id.
 with versions as (
     select * from stg_sandbox__mdf_claims
+    union all
+    select * from stg_salesforce__mdf_claims
+    union all
+    select * from stg_impartner__mdf_claims
+    union all
+    select * from stg_file_export__mdf_claims
 ),
 
 ranked as (
     select
         versions.*,
         row_number() over (
-            partition by org_id, source_id
+            partition by org_id, source, source_id
             order by source_updated_at desc, fetched_at desc
         ) as version_rank
     from versions
@@ -19,7 +26,7 @@ final as (
         versions.source,
         versions.claim_id,
         versions.request_id,
-        versions.partner_id,
+        coalesce(matches.partner_id, versions.partner_id) as partner_id,
         versions.submitted_on,
         versions.paid_on,
         versions.status,
@@ -28,6 +35,9 @@ final as (
         versions.amount * fx.eur_per_unit as amount_eur
     from ranked as versions
     left join ref_fx_rates as fx on fx.currency = versions.currency
+    left join partner_matches as matches
+        on matches.org_id = versions.org_id and matches.source = versions.source
+        and matches.source_partner_id = versions.partner_id
     where versions.version_rank = 1 and not versions.is_deleted
 )
 

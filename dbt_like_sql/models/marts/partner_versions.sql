@@ -1,10 +1,29 @@
 -- Partner attribute history (SCD type 2): tier, owner, sponsor and status per validity interval.
 -- A source only shows a partner's versions from the day we first synced it, so the first version is back-dated to
--- the onboarding date; several versions on one day collapse to that day's last.
-with versions as (
-    select stg.*
-    from stg_sandbox__partners as stg
-    inner join partners on partners.org_id = stg.org_id and partners.partner_id = stg.partner_id
+-- the onboarding date; several versions on one day collapse to that day's last. Versions come from the source
+-- the partners table takes the partner's attributes from.
+with staged as (
+    select * from stg_sandbox__partners
+    union all
+    select * from stg_salesforce__partners
+    union all
+    select * from stg_hubspot__partners
+    union all
+    select * from stg_partnerstack__partners
+    union all
+    select * from stg_impartner__partners
+    union all
+    select * from stg_file_export__partners
+),
+
+versions as (
+    select stg.org_id, matches.partner_id, stg.onboarded_on, stg.churned_on, stg.tier, stg.owner_id,
+           stg.exec_sponsor_id, stg.source_updated_at, stg.fetched_at
+    from staged as stg
+    inner join partner_matches as matches
+        on matches.org_id = stg.org_id and matches.source = stg.source and matches.source_partner_id = stg.partner_id
+    inner join partners on partners.org_id = stg.org_id and partners.partner_id = matches.partner_id
+        and partners.source = stg.source
     where not stg.is_deleted
 ),
 

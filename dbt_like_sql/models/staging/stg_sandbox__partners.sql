@@ -12,6 +12,7 @@ renamed as (
         fetched_at,
         is_deleted,
         safe_text(payload ->> 'partner_id') as partner_id,
+        safe_text(payload ->> 'partner_id') as match_key,
         safe_text(payload ->> 'name') as name,
         safe_text(payload ->> 'domain') as domain,
         safe_text(payload ->> 'partner_type') as partner_type,

@@ -1,0 +1,3 @@
+from connectors.salesforce.connector import STREAMS, SalesforceConnector, SalesforceSource
+
+__all__ = ["STREAMS", "SalesforceConnector", "SalesforceSource"]
