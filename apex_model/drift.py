@@ -7,7 +7,7 @@ pandas only, no database, no Dagster. The reasons and sources are in `../shared/
 A daily score on rolling windows shares almost all its data with the day before, so the detector never compares a
 day with its neighbours:
 
-- **baseline** b_t: the median of the series over days t-63 .. t-29 (a window that does not overlap a 28-day scoring
+- **baseline** b_t: the median of the series over days t-91 .. t-29 (a window that does not overlap a 28-day scoring
   window), or, for a quarter-cyclic series, over the same days of the quarter one to four quarters back. Days inside
   an alarm episode are left out (they are the anomaly, not the normal), unless the episode was accepted as the new
   normal; after a re-base the baseline starts from the new level.
@@ -76,7 +76,7 @@ class DriftSettings(BaseModel):
                                      description="smallest change worth telling, in score points")
     min_effect_by_series: dict[str, float] = Field(default_factory=dict,
                                                    description="per series (D1..D8, overall) override")
-    baseline_lag_days: tuple[int, int] = (29, 63)
+    baseline_lag_days: tuple[int, int] = (29, 91)
     quarter_seasonal: tuple[str, ...] = Field(default=(), description="series compared with the same days of the "
                                                                       "quarter in earlier quarters")
     min_baseline_days: int = Field(default=14, ge=3)

@@ -199,5 +199,5 @@ def test_scale_is_not_shrunk_by_a_plateau_of_constant_deviations() -> None:
     held = run(stepped, settings).set_index("as_of")
     assert (held["cusum_down"].loc[DAYS[230]:DAYS[330]] > 0).mean() > 0.5     # the baseline was held
     later = held["sigma"].loc[DAYS[300]:]
-    assert (later >= 0.5 * plain.loc[DAYS[300]:]).all()
+    assert (later >= 0.4 * plain.loc[DAYS[300]:]).all()
     assert later.min() > 1.5
