@@ -133,11 +133,16 @@ class DriftSettings(BaseModel):
 
     def for_stage(self, stage: str | None) -> "DriftSettings":
         """The settings for an organisation at `stage`: the stage's knobs replace the general ones (a per-series
-        minimum effect in `min_effect_by_series` still wins)."""
+        minimum effect in `min_effect_by_series` still wins, and so does a knob set explicitly when the stage knobs
+        are the built-in defaults)."""
         override = self.by_stage.get(stage) if stage else None
         if override is None:
             return self
-        update = {k: v for k, v in override.model_dump().items() if v is not None}
+        # Built-in stage defaults yield to a knob the configuration set explicitly (`min_effect_points: 15` for an
+        # organisation means 15); a `by_stage` the configuration wrote itself wins over the general knobs.
+        explicit_stages = "by_stage" in self.model_fields_set
+        update = {k: v for k, v in override.model_dump().items()
+                  if v is not None and (explicit_stages or k not in self.model_fields_set)}
         return self.model_copy(update=update)
 
     def min_effect(self, series: str) -> float:

@@ -170,6 +170,11 @@ def test_stage_settings_replace_the_general_ones_but_not_a_per_series_effect() -
     assert settings.for_stage("growth") == settings and settings.for_stage(None) == settings
     custom = DriftSettings(by_stage={"mature": {"cusum_h": 9}})
     assert custom.for_stage("mature").cusum_h == 9 and custom.for_stage("early_stage").min_effect("D1") == 7
+    # An organisation's own minimum effect beats the built-in early-stage default; a written by_stage beats both.
+    assert DriftSettings(min_effect_points=15).for_stage("early_stage").min_effect("D1") == 15
+    assert DriftSettings(min_effect_points=15).for_stage("early_stage").max_hold_days == 30
+    written = DriftSettings(min_effect_points=15, by_stage={"early_stage": {"min_effect_points": 12}})
+    assert written.for_stage("early_stage").min_effect("D1") == 12
 
 
 def test_a_plateau_below_the_effect_does_not_keep_the_baseline_forever() -> None:
