@@ -7,7 +7,7 @@ pandas only, no database, no Dagster. The reasons and sources are in `../shared/
 A daily score on rolling windows shares almost all its data with the day before, so the detector never compares a
 day with its neighbours:
 
-- **baseline** b_t: the median of the series over days t-63 .. t-29 (a window that does not overlap a 28-day scoring
+- **baseline** b_t: the median of the series over days t-91 .. t-29 (a window that does not overlap a 28-day scoring
   window), or, for a quarter-cyclic series, over the same days of the quarter one to four quarters back. Days inside
   an alarm episode are left out (they are the anomaly, not the normal), unless the episode was accepted as the new
   normal; after a re-base the baseline starts from the new level.
@@ -60,6 +60,11 @@ class StageSettings(BaseModel):
     shock_z: float | None = Field(default=None, gt=0)
     min_effect_sigmas: float | None = Field(default=None, ge=0)
     learning_days: int | None = Field(default=None, ge=0)
+    max_hold_days: int | None = Field(default=None, ge=1)
+
+
+# Tuned on the backtest's tuning half (docs/drift.md): early-stage scores swing by 15-40 points on noise alone.
+DEFAULT_BY_STAGE = {"early_stage": StageSettings(min_effect_points=18.0, max_hold_days=30)}
 
 
 class DriftSettings(BaseModel):
@@ -67,11 +72,11 @@ class DriftSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    min_effect_points: float = Field(default=8.0, gt=0, le=100,
+    min_effect_points: float = Field(default=7.0, gt=0, le=100,
                                      description="smallest change worth telling, in score points")
     min_effect_by_series: dict[str, float] = Field(default_factory=dict,
                                                    description="per series (D1..D8, overall) override")
-    baseline_lag_days: tuple[int, int] = (29, 63)
+    baseline_lag_days: tuple[int, int] = (29, 91)
     quarter_seasonal: tuple[str, ...] = Field(default=(), description="series compared with the same days of the "
                                                                       "quarter in earlier quarters")
     min_baseline_days: int = Field(default=14, ge=3)
@@ -79,6 +84,8 @@ class DriftSettings(BaseModel):
     min_scale_days: int = Field(default=28, ge=7)
     sigma_floor_points: float = Field(default=1.0, gt=0)
     learning_days: int = Field(default=56, ge=0)
+    relearn_days: int = Field(default=56, ge=7, description="after a re-base or an expired episode: days of the new "
+                                                           "level before judging again (the scale is kept)")
     cusum_h: float = Field(default=5.0, gt=0)
     watch_fraction: float = Field(default=0.5, gt=0, lt=1)
     shock_z: float = Field(default=3.5, gt=0)
@@ -92,8 +99,12 @@ class DriftSettings(BaseModel):
     return_days: int = Field(default=3, ge=1)
     max_episode_days: int = Field(default=90, ge=7)
     freeze_baseline: bool = Field(default=True, description="hold the baseline while evidence accumulates")
+    max_hold_days: int = Field(default=60, ge=1, description="release a held baseline (and restart the evidence) "
+                                                                  "after this many days without an alarm")
+    reference_fraction: float = Field(default=0.5, gt=0, lt=1, description="CUSUM reference value k as a fraction "
+                                                                           "of the minimum effect (0.5: k = delta/2)")
     by_stage: dict[Literal["early_stage", "growth", "mature"], StageSettings] = Field(
-        default_factory=dict, description="per programme stage: knobs replacing the ones above (see `for_stage`)")
+        default_factory=lambda: dict(DEFAULT_BY_STAGE), description="per programme stage: knobs replacing the ones above (see `for_stage`)")
 
     @field_validator("min_effect_by_series")
     @classmethod
@@ -122,11 +133,16 @@ class DriftSettings(BaseModel):
 
     def for_stage(self, stage: str | None) -> "DriftSettings":
         """The settings for an organisation at `stage`: the stage's knobs replace the general ones (a per-series
-        minimum effect in `min_effect_by_series` still wins)."""
+        minimum effect in `min_effect_by_series` still wins, and so does a knob set explicitly when the stage knobs
+        are the built-in defaults)."""
         override = self.by_stage.get(stage) if stage else None
         if override is None:
             return self
-        update = {k: v for k, v in override.model_dump().items() if v is not None}
+        # Built-in stage defaults yield to a knob the configuration set explicitly (`min_effect_points: 15` for an
+        # organisation means 15); a `by_stage` the configuration wrote itself wins over the general knobs.
+        explicit_stages = "by_stage" in self.model_fields_set
+        update = {k: v for k, v in override.model_dump().items()
+                  if v is not None and (explicit_stages or k not in self.model_fields_set)}
         return self.model_copy(update=update)
 
     def min_effect(self, series: str) -> float:
@@ -218,6 +234,7 @@ class _Detector:
         usable = np.zeros((T, S), dtype=bool)          # may enter a baseline: scored, not gated, not in an episode
         dev_ok = np.zeros((T, S), dtype=bool)          # may enter the scale: evaluated and not in an episode
         dev = np.full((T, S), np.nan)
+        scale_dev = np.full((T, S), np.nan)            # deviation from the moving lagged baseline (never held)
         start = np.zeros(S, dtype=int)                 # first day of the current regime (origin or last re-base)
         c_up = np.zeros(S)
         c_down = np.zeros(S)
@@ -229,6 +246,7 @@ class _Detector:
         ep_return = np.zeros(S, dtype=int)
         last_sigma = np.full(S, np.nan)
         frozen = np.full(S, np.nan)
+        held = np.zeros(S, dtype=int)
 
         out = {name: np.full((T, S), np.nan) for name in ("baseline", "deviation", "sigma", "z", "cusum_up",
                                                           "cusum_down")}
@@ -261,14 +279,19 @@ class _Detector:
                     reason[t, j] = str(self.gates[t, j])
             ok = scored & ~gated
 
-            baseline, n_base = self._baseline(t, usable, start, near, far)
+            baseline, n_base, lagged = self._baseline(t, usable, start, near, far)
+            # The normal variation is measured on deviations from the moving lagged baseline: a held baseline
+            # would make a plateau of constant deviations look like no variation at all, and a baseline that
+            # contains the day itself (just after a re-base) makes every deviation small.
+            scale_dev[t] = np.where(ok & lagged & (n_base >= s.min_baseline_days), x - baseline, np.nan)
             if s.freeze_baseline:
                 # While evidence builds, compare with the level from before it began: a slow slide would otherwise
                 # drag its own baseline along and never add up.
                 baseline = np.where(np.isnan(frozen), baseline, frozen)
-            learning = ok & ((self._usable_since(t, usable, start) < s.learning_days) | (n_base < s.min_baseline_days))
+            need = np.where(start > 0, s.relearn_days, s.learning_days)
+            learning = ok & ((self._usable_since(t, usable, start) < need) | (n_base < s.min_baseline_days))
             d = np.where(ok & ~learning, x - baseline, np.nan)
-            sigma, n_scale = self._sigma(t, dev, dev_ok, start, last_sigma)
+            sigma, n_scale = self._sigma(t, scale_dev, dev_ok, start, last_sigma)
             z = d / sigma
             # Until the normal variation is measured on enough deviations, deviations are recorded (they will
             # measure it) but nothing is judged: a scale guessed from a few days would make every wiggle an alarm.
@@ -281,7 +304,7 @@ class _Detector:
                 recent = np.where(np.isnan(dev[lo_e:t + 1]), d[None, :], dev[lo_e:t + 1])
                 effect = np.where(evaluated, np.median(recent, axis=0), np.nan)
 
-            half = self.delta / 2.0
+            half = self.delta * s.reference_fraction
             inc_up = np.where(evaluated, (d - half) / sigma, 0.0)
             inc_down = np.where(evaluated, (-d - half) / sigma, 0.0)
             c_up = np.where(evaluated, np.maximum(0.0, c_up + inc_up), c_up)
@@ -289,6 +312,14 @@ class _Detector:
             floor = np.maximum(self.delta, s.min_effect_sigmas * sigma)
             building = (c_up > 0) | (c_down > 0)
             frozen = np.where(building, np.where(np.isnan(frozen), baseline, frozen), np.nan)
+            held = np.where(building, held + 1, 0)
+            stale = held > s.max_hold_days
+            if stale.any():
+                # Evidence that never reached an alarm in all that time is not a shift worth telling: compare with
+                # the moving baseline again and start the evidence afresh.
+                frozen[stale] = np.nan
+                c_up[stale] = c_down[stale] = 0.0
+                held[stale] = 0
             big = evaluated & (np.abs(d) >= self.delta)  # the shock rule has its own two-day persistence
             shock_today = big & (np.abs(z) >= s.shock_z)
             sign_today = np.sign(np.nan_to_num(d))
@@ -326,7 +357,7 @@ class _Detector:
                 elif learning[j]:
                     event[t, j] = LEARNING
                     reason[t, j] = (f"learning: {self._usable_since(t, usable, start)[j]} of "
-                                    f"{s.learning_days} days of history")
+                                    f"{need[j]} days of history")
                 if not evaluated[j]:
                     continue
                 up_alarm = (c_up[j] > s.cusum_h and effect[j] >= floor[j]) or (shock_alarm[j] and d[j] > 0)
@@ -358,7 +389,7 @@ class _Detector:
                     trigger[t, j] = "cusum"
 
             usable[t] = ok & ~ep_open
-            dev_ok[t] = ~np.isnan(dev[t]) & ~ep_open & (episode[t] == None)  # noqa: E711
+            dev_ok[t] = ~np.isnan(scale_dev[t]) & ~ep_open & (episode[t] == None)  # noqa: E711
             out["baseline"][t] = baseline
             out["deviation"][t] = d
             out["sigma"][t] = np.where(ok, sigma, np.nan)
@@ -400,6 +431,7 @@ class _Detector:
         rows = np.arange(lo, hi)
         mask = usable[lo:hi] & (rows[:, None] >= start[None, :])
         base, n = _masked_median(self.v[lo:hi], mask)
+        lagged = np.ones(S, dtype=bool)
         for j in range(S):
             if self.seasonal[j]:
                 idx = np.array([p for q in range(1, 5) for o in range(-3, 4)
@@ -408,13 +440,14 @@ class _Detector:
             elif t - near < start[j]:
                 # Just after a re-base the lagged window is empty: the new level itself is the normal.
                 idx = np.arange(start[j], t)
+                lagged[j] = False
             else:
                 continue
             idx = idx[(idx >= start[j]) & (idx < t)]
             keep = idx[usable[idx, j]]
             n[j] = len(keep)
             base[j] = float(np.median(self.v[keep, j])) if len(keep) else np.nan
-        return base, n
+        return base, n, lagged
 
     def _sigma(self, t: int, dev: np.ndarray, dev_ok: np.ndarray, start: np.ndarray,
                last_sigma: np.ndarray) -> np.ndarray:

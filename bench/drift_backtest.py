@@ -8,9 +8,11 @@ What is measured, per scenario:
 - **shift size**: the day-by-day difference between the shifted organisation and its stable twin (same seed, no
   event) on the shifted dimension, smoothed over 7 days; its largest absolute value within 270 days of the start.
 - **recall**: a shift of 10 points or more counts as found when the detector opens an alarm episode in the right
-  direction on that dimension once the shift is visible in the score (its effect reached 5 points; an alarm before
-  that, even after the event's start, is chance and does not count); "within 7 days" measures from the day the
-  score's own shift first reached 10 points (no detector can see a change the score does not show yet). The delay from the latent
+  direction on that dimension, opened on or after the event's start, that is open on or after the day the shift
+  shows in the score (its effect reached 5 points): an alarm before the start, or one that came and went before the
+  score moved, is chance and does not count; "within 7 days" measures from the day the score's own shift first
+  reached 10 points (no detector can see a change the score does not show yet); an earlier alarm has a negative
+  delay. The delay from the latent
   start (which includes the time the signals' windows take to move) is reported beside it.
 - **false alerts**: alarm episodes opened on a stable organisation during the two evaluation years, per organisation
   and quarter; also how many of them coincide with a real move of the score of at least the minimum effect (the
@@ -29,8 +31,10 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+import bench.drift_scenarios as scenarios_module
 from apex_model.drift import ALERT, DriftSettings, detect
-from bench.drift_scenarios import EVALUATION_START, END, Scenario, all_scenarios, build_cache, cache_path, load
+from bench.drift_scenarios import (EVALUATION_START, END, Scenario, all_scenarios, build_cache, build_order, cache_path,
+                                   load)
 
 SERIES = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "overall")
 RESULTS = Path(__file__).parent / "results" / "drift_backtest.md"
@@ -51,10 +55,14 @@ def series_frames(frame: pd.DataFrame, settings: DriftSettings) -> tuple[pd.Data
 
 
 def alarms(result: pd.DataFrame) -> pd.DataFrame:
-    """The days an alarm episode opened (one row per episode)."""
+    """The days an alarm episode opened (one row per episode), with the last day it was open (`until`)."""
     opened = result[(result["event"] == ALERT) & (result["episode"] == "open")
                     & (pd.to_datetime(result["episode_start"]) == result["as_of"])]
-    return opened[["as_of", "series", "direction", "deviation"]]
+    spans = result[result["episode_start"].notna()].assign(episode_start=lambda f: pd.to_datetime(f["episode_start"]))
+    last = spans.groupby(["series", "episode_start"])["as_of"].max()
+    out = opened[["as_of", "series", "direction", "deviation"]].copy()
+    out["until"] = [last.get((row.series, row.as_of), row.as_of) for row in out.itertuples()]
+    return out
 
 
 @dataclass
@@ -104,9 +112,13 @@ def evaluate_shift(scenario: Scenario, settings: DriftSettings) -> ShiftOutcome:
     found = found[found["as_of"] >= pd.Timestamp(EVALUATION_START)]
     want = "up" if sign > 0 else "down"
     on_dim = found[found["series"] == dim]
-    hits = on_dim[(on_dim["direction"] == want) & (visible is not None) & (on_dim["as_of"] >= (visible or start))
+    # An alarm about the shift: in its direction, opened after it began, and either opened once the shift showed in
+    # the score or still open on that day (it did not return, because the shift went on). An alarm before the
+    # start, or one that came and went before the score moved, is chance and does not count.
+    shows = visible if visible is not None else start + pd.Timedelta(days=HORIZON_DAYS + 1)
+    hits = on_dim[(on_dim["direction"] == want) & (on_dim["as_of"] >= start) & (on_dim["until"] >= shows)
                   & (on_dim["as_of"] <= start + pd.Timedelta(days=HORIZON_DAYS))]
-    early = on_dim[on_dim["as_of"] < (visible or start + pd.Timedelta(days=HORIZON_DAYS + 1))]
+    early = on_dim[(on_dim["as_of"] < start) | ((on_dim["until"] < shows) & (on_dim["as_of"] < shows))]
     others = found[(found["series"] != dim) & (found["series"] != "overall") & (found["as_of"] >= start)]
     return ShiftOutcome(scenario.name, scenario.split, scenario.stage, dim, size, want, start, reached,
                         hits["as_of"].iloc[0] if len(hits) else None, len(early), len(others))
@@ -206,12 +218,19 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--grid", action="store_true", help="print the tuning grid instead of the report")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--cache", help="evaluate the score series cached in this fingerprint directory (e.g. an "
+                                        "earlier signal catalogue's) without computing missing ones")
+    parser.add_argument("--no-build", action="store_true", help="evaluate only what is cached already")
+    parser.add_argument("--out", default=str(RESULTS), help="where the markdown table goes")
     args = parser.parse_args()
-    build_cache(sorted(all_scenarios(), key=lambda s: bool(s.events)), workers=args.workers)
+    if args.cache:
+        scenarios_module.CACHE = scenarios_module.CACHE_ROOT / args.cache
+    elif not args.no_build:
+        build_cache(build_order(all_scenarios()), workers=args.workers)
     if args.grid:
         grid()
         return
-    report(DriftSettings())
+    report(DriftSettings(), Path(args.out), workers=args.workers)
 
 
 def _fmt(value) -> str:
@@ -220,16 +239,19 @@ def _fmt(value) -> str:
     return str(value)
 
 
-def report(settings: DriftSettings) -> None:
+def report(settings: DriftSettings, out: Path = RESULTS, workers: int = 2) -> None:
     """The backtest table: per split and stage group, on the cached scenarios."""
     started = time.perf_counter()
     rows = []
+    evaluated = 0
     for split in ("tune", "report"):
         for label, stages in (("growth + mature", ("growth", "mature")), ("early stage", ("early_stage",))):
-            shifts, stables = run(settings, split, stages)
+            shifts, stables = run(settings, split, stages, workers=workers)
+            evaluated += len(shifts) + len(stables)
             s = summarise(shifts, stables)
-            rows.append(f"| {split} | {label} | {s['large']} | {_fmt(s['recall_7d'])} | {_fmt(s['recall_any'])} | "
-                        f"{_fmt(s['median_delay_reached'])} | {_fmt(s['median_delay_start'])} | {s['stable_orgs']} | "
+            rows.append(f"| {split} | {label} | {len(shifts)} | {s['large']} | {_fmt(s['recall_7d'])} | "
+                        f"{_fmt(s['recall_any'])} | {_fmt(s['median_delay_reached'])} | "
+                        f"{_fmt(s['median_delay_start'])} | {s['stable_orgs']} | "
                         f"{_fmt(s['false_per_org_quarter'])} | {s['false_on_real_moves']} of {s['false_total']} |")
     lines = [
         "# Drift detector backtest",
@@ -237,17 +259,19 @@ def report(settings: DriftSettings) -> None:
         f"Command: `make bench-drift` (`.venv/bin/python -m bench.drift_backtest`), {time.strftime('%Y-%m-%d')}; "
         f"evaluation took {time.perf_counter() - started:.0f} s on the cached score series.",
         f"Scenarios: bench/drift_scenarios.py (sandbox organisations, history from 2023-01-01, evaluated "
-        f"{EVALUATION_START} .. {END}); settings: the defaults of apex_model/drift.py.",
+        f"{EVALUATION_START} .. {END}); settings: the defaults of apex_model/drift.py (per stage). Score series: "
+        f"cache `{scenarios_module.CACHE.name}` (fingerprint of the signal and score code); {evaluated} of "
+        f"{len(all_scenarios())} scenarios cached and evaluated.",
         "",
-        "| split | stages | shifts >= 10 pts | recall within 7 days | recall (any delay) | median delay from the "
+        "| split | stages | shifted scenarios | shifts >= 10 pts | recall within 7 days | recall (any delay) | median delay from the "
         "score's 10-point move (days) | median delay from the latent start (days) | stable orgs | false alerts per "
         "org per quarter | of which the score itself moved >= 8 pts |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
     ]
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text("\n".join(lines))
+    out.parent.mkdir(parents=True, exist_ok=True)
+    out.write_text("\n".join(lines))
     print("\n".join(lines))
 
 

@@ -145,7 +145,7 @@ def _compute(scenario: Scenario) -> pd.DataFrame:
 
 
 def cache_path(scenario: Scenario) -> Path:
-    return CACHE / f"{scenario.name}.csv"
+    return sys.modules[__name__].CACHE / f"{scenario.name}.csv"
 
 
 def load(scenario: Scenario) -> pd.DataFrame:
@@ -183,6 +183,16 @@ def build_cache(scenarios: list[Scenario], workers: int = 2) -> None:
             print(f"  {name}: {seconds:.0f} s", flush=True)
 
 
+def build_order(scenarios: list[Scenario]) -> list[Scenario]:
+    """Stable organisations first, then the shifts one organisation at a time alternating the splits, the large
+    (slow) mature organisations last, so a partial cache is still a balanced sample of both halves."""
+    stage_rank = {"early_stage": 0, "growth": 1, "mature": 2}
+    def key(s: Scenario):
+        rank = BASES.index((s.stage, s.maturity, s.seed))
+        return (bool(s.events), stage_rank[s.stage] if s.events else 0, s.events[0]["dimension"] if s.events else "",
+                rank)
+    return sorted(scenarios, key=key)
+
+
 if __name__ == "__main__":
-    build_cache(sorted(all_scenarios(), key=lambda s: bool(s.events)),
-                workers=int(sys.argv[1]) if len(sys.argv) > 1 else 2)
+    build_cache(build_order(all_scenarios()), workers=int(sys.argv[1]) if len(sys.argv) > 1 else 2)

@@ -18,7 +18,7 @@ import pandas as pd
 
 from apex_model.errors import ApexConfigError
 
-DEFAULT_DEMO_DAYS = 180
+DEFAULT_DEMO_DAYS = 300
 
 
 def _env(name: str) -> str:

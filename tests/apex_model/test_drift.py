@@ -55,10 +55,10 @@ def test_step_down_is_found_within_days_in_the_right_direction() -> None:
 
 def test_step_smaller_than_the_minimum_effect_is_not_told() -> None:
     values = 60 + ar_noise(2, sd=1.0)
-    values[250:] -= 5
+    values[250:] -= 4
     assert alarm_days(run(values)) == []
-    # ... unless the organisation says 4 points matter for this dimension.
-    assert len(alarm_days(run(values, DriftSettings(min_effect_by_series={"D4": 4})))) == 1
+    # ... unless the organisation says 3 points matter for this dimension.
+    assert len(alarm_days(run(values, DriftSettings(min_effect_by_series={"D4": 3})))) == 1
 
 
 def test_slow_slide_is_found_once_it_adds_up() -> None:
@@ -67,8 +67,9 @@ def test_slow_slide_is_found_once_it_adds_up() -> None:
     values[320:] -= 15
     days = alarm_days(run(values))
     assert len(days) == 1
-    # The score had slid 8 points (the minimum effect) by day 264; the alarm comes soon after, not months later.
-    assert DAYS[255] <= days[0] <= DAYS[264 + 21]
+    # The score had slid 7 points (the minimum effect) by day 256; the alarm comes around then (the noise of a
+    # point may carry a 5-point slide over the effect a little earlier), not months later.
+    assert DAYS[240] - pd.Timedelta(days=2) <= days[0] <= DAYS[256 + 21]
 
 
 def test_one_day_spike_is_ignored_but_a_two_day_shock_is_not() -> None:
@@ -158,5 +159,50 @@ def test_settings_reject_unknown_series_and_bad_windows() -> None:
     with pytest.raises(ValueError, match="baseline_lag_days"):
         DriftSettings(baseline_lag_days=(63, 29))
     assert DriftSettings(min_effect_by_series={"D4": 10}).min_effect("D4") == 10
-    assert DriftSettings().min_effect("D1") == 8
-    assert date(2025, 1, 1)  # keeps the import honest
+    assert DriftSettings().min_effect("D1") == 7
+
+
+def test_stage_settings_replace_the_general_ones_but_not_a_per_series_effect() -> None:
+    settings = DriftSettings(min_effect_by_series={"D2": 5})
+    early = settings.for_stage("early_stage")
+    assert early.min_effect("D1") == 18 and early.max_hold_days == 30
+    assert early.min_effect("D2") == 5
+    assert settings.for_stage("growth") == settings and settings.for_stage(None) == settings
+    custom = DriftSettings(by_stage={"mature": {"cusum_h": 9}})
+    assert custom.for_stage("mature").cusum_h == 9 and custom.for_stage("early_stage").min_effect("D1") == 7
+    # An organisation's own minimum effect beats the built-in early-stage default; a written by_stage beats both.
+    assert DriftSettings(min_effect_points=15).for_stage("early_stage").min_effect("D1") == 15
+    assert DriftSettings(min_effect_points=15).for_stage("early_stage").max_hold_days == 30
+    written = DriftSettings(min_effect_points=15, by_stage={"early_stage": {"min_effect_points": 12}})
+    assert written.for_stage("early_stage").min_effect("D1") == 12
+
+
+def test_a_plateau_below_the_effect_does_not_keep_the_baseline_forever() -> None:
+    # A 5-point plateau: evidence of a shift of at least delta/2 builds, but it never reaches the 7-point effect.
+    # Holding the old baseline for months would let the next wiggle of an ordinary size look like a 7-point shift.
+    values = 60 + ar_noise(9, sd=0.5)
+    values[150:] -= 5.0
+    values[260:263] -= 3.0      # three days 8 points below the old level, 3 below the new one
+    held = run(values, DriftSettings(max_hold_days=10_000))
+    released = run(values)
+    assert alarm_days(held) == [DAYS[262]] or len(alarm_days(held)) == 1
+    assert alarm_days(released) == []
+    rows = released[released["as_of"] == DAYS[259]].iloc[0]
+    assert rows["baseline"] == pytest.approx(55, abs=1.5)   # the moving baseline has reached the plateau
+
+
+def test_scale_is_not_shrunk_by_a_plateau_of_constant_deviations() -> None:
+    # A 5-point step under a large minimum effect (no alarm, so no episode): the evidence builds and holds the old
+    # baseline for months, so the deviations the detector judges are all about -5. The normal variation must stay
+    # that of the noise (measured on deviations from the moving baseline), not shrink towards the 1-point floor as
+    # the MAD of a column of near-constant deviations would.
+    noise = 60 + ar_noise(10, sd=2.0)
+    stepped = noise.copy()
+    stepped[200:] -= 5.0
+    settings = DriftSettings(max_hold_days=10_000, min_effect_points=20, reference_fraction=0.1)   # k = 2 points
+    plain = run(noise, settings).set_index("as_of")["sigma"]
+    held = run(stepped, settings).set_index("as_of")
+    assert (held["cusum_down"].loc[DAYS[230]:DAYS[330]] > 0).mean() > 0.5     # the baseline was held
+    later = held["sigma"].loc[DAYS[300]:]
+    assert (later >= 0.4 * plain.loc[DAYS[300]:]).all()
+    assert later.min() > 1.5
