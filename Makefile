@@ -15,7 +15,7 @@ export WAREHOUSE_URL ?= sqlite:///$(STATE)/warehouse.sqlite
 # PostgreSQL used by the tests: role and databases are created by scripts/ensure_postgres.sh.
 export TEST_PG_URL ?= postgresql+psycopg://apex_test:apex_test@127.0.0.1:5432/apex_test
 
-.PHONY: install demo test ui postgres chromium bench bench-drift bench-quality bench-connectors bench-validity bench-signals-large clean
+.PHONY: install demo test ui postgres chromium bench bench-drift bench-quality bench-connectors bench-validity bench-signals-large bench-measure clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -59,6 +59,10 @@ bench-quality: install postgres
 
 bench-connectors: install
 	$(BIN)/python -m bench.connectors
+
+# Needs the demo's warehouse: run `make demo` first.
+bench-measure: install
+	$(BIN)/python -m bench.measure_report
 
 clean:
 	rm -rf $(STATE)

@@ -63,10 +63,10 @@ def baselines(cycle: CycleSpec, dimension_scores: pd.DataFrame) -> pd.DataFrame:
     start = pd.Timestamp(cycle.start)
     scored = dimension_scores[(dimension_scores["as_of"] >= start) & dimension_scores["score"].notna()]
     first = scored.sort_values("as_of").groupby("dimension", sort=True).first()
-    out = pd.DataFrame({"dimension": list(DIMENSION_IDS)})
-    out["baseline"] = out["dimension"].map(first["score"]).astype(float)
-    out["baseline_on"] = pd.to_datetime(out["dimension"].map(first["as_of"]))
-    return out
+    score, day = first["score"].to_dict(), first["as_of"].to_dict()
+    return pd.DataFrame({"dimension": list(DIMENSION_IDS),
+                         "baseline": [float(score.get(d, np.nan)) for d in DIMENSION_IDS],
+                         "baseline_on": pd.to_datetime([day.get(d, pd.NaT) for d in DIMENSION_IDS])})
 
 
 def cycle_progress(cycle: CycleSpec, dimension_scores: pd.DataFrame, dates: pd.DatetimeIndex,

@@ -154,6 +154,10 @@ def compute_measure_layer(engine: sa.Engine, model: ApexModel, deployment: Deplo
     now = _now()
     first = min([dates[0]] + [pd.Timestamp(c.start) for c in org.cycles])
     dims = _read(engine, apex_dimension_scores, version, first.date(), dates[-1].date(), [org.id])
+    if not dims["as_of"].isin(dates).any():
+        raise ValueError(f"organisation {org.id!r}: no dimension scores stored for {dates[0].date()} .. "
+                         f"{dates[-1].date()} under model {version}; materialise the score layers for these days "
+                         f"first")
 
     # Survey signals and perception gaps.
     survey = survey_signals(read_answers(engine, org.id), dates, ageing)

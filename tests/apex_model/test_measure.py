@@ -73,3 +73,12 @@ def test_baseline_waits_for_the_first_scored_day() -> None:
     d4 = row(out, "2026-07-13", "D4")
     # +6 in 10 days; the cycle runs 87 days from the baseline day: 44 + 6 * 87/10 = 96.2 >= 70
     assert d4["movement"] == pytest.approx(6.0) and d4["projected_end"] == pytest.approx(44 + 6 * 87 / 10)
+
+
+def test_no_scores_yet_gives_no_baseline() -> None:
+    empty = pd.DataFrame({"as_of": pd.to_datetime([]), "dimension": [], "score": []})
+    base = baselines(CYCLE, empty)
+    assert list(base["dimension"]) == list(DIMENSION_IDS) and base["baseline"].isna().all()
+    assert base["baseline_on"].isna().all()
+    out = cycle_progress(CYCLE, empty, pd.DatetimeIndex(["2026-07-05"]))
+    assert out["baseline"].isna().all() and out["on_track"].isna().all() and not out["is_surprise"].any()
