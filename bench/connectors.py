@@ -181,8 +181,10 @@ def main() -> None:
                      f"{r['bulk_rate']:.0f} | {r['bound']:.0f} | {r['bulk_rate'] / r['bound']:.0%} | {r['rate']:.0f} | "
                      f"{r['throttled']} | {r['changed']} | {r['inc_fetched']} | {r['inc_landed']} |")
     RESULTS.parent.mkdir(exist_ok=True)
-    if systems == list(LIMITS):
-        RESULTS.write_text("\n".join(lines) + "\n")
+    if systems != list(LIMITS):
+        lines.append("")
+        lines.append(f"Only {', '.join(systems)} in this run (`python -m bench.connectors {' '.join(systems)}`).")
+    RESULTS.write_text("\n".join(lines) + "\n")
     print(f"wrote {RESULTS}")
 
 

@@ -203,11 +203,22 @@ def _upstream_views(project: Project, tables: list[Model]) -> list[Model]:
 
 def build(engine: sa.Engine, org_id: str, project: Project | None = None,
           only: set[str] | None = None, tests: bool = True) -> BuildResult:
-    """Refresh every table model (or those in `only`) for one organisation, in dependency order, with quarantine,
-    and (unless `tests=False`) run their declared error and warn tests."""
+    """Refresh every table model (or those in `only`, with the tables they are built from, such as
+    `partner_matches`) for one organisation, in dependency order, with quarantine, and (unless `tests=False`) run
+    their declared error and warn tests."""
     project = project or default_project()
     prepare(engine, project)
     results: list[ModelBuild] = []
+    if only is not None:
+        by_name = {m.name: m for m in project.models}
+        wanted, todo = set(only), list(only)
+        while todo:
+            model = by_name.get(todo.pop())
+            for upstream in (model.reads if model is not None else ()):
+                if upstream in by_name and upstream not in wanted:
+                    wanted.add(upstream)
+                    todo.append(upstream)
+        only = {name for name in wanted if by_name[name].spec.materialized == "table"} | set(only)
     selected = [m for m in project.models
                 if m.spec.materialized == "table" and (only is None or m.name in only)]
     # Staging versions are judged first: every table built on a view must see it without its held-back versions.
