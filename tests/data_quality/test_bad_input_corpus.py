@@ -205,12 +205,12 @@ def test_a_stream_that_stops_arriving_makes_its_dimensions_stale_with_less_cover
 
 def test_a_sudden_drop_in_volume_is_told_apart_and_named(run: CorpusRun) -> None:
     status = _status(run)
-    for dim in ("D2", "D6", "D8"):
+    for dim in ("D2", "D6", "D8"):    # QBRs, scorecard reviews, contact: the dimensions reading activities
         assert not bool(status.loc[dim, "fresh"])
         assert f"{THINNED_STREAM} (sandbox):" in status.loc[dim, "reason"]
         assert "(a drop in volume)" in status.loc[dim, "reason"]
     # Dimensions that do not read activities stay fresh on the same day.
-    assert bool(status.loc["D3", "fresh"])
+    assert bool(status.loc["D1", "fresh"])
 
 
 def test_checks_report_counts_expectations_and_keys_per_partition(run: CorpusRun) -> None:
