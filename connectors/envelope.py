@@ -42,7 +42,9 @@ def envelope(org_id: str, stream: str, versions: pd.DataFrame, *, fetched_at: da
             "org_id": org_id,
             "stream": stream,
             "source_id": versions["source_id"].astype(str).to_numpy(),
-            "payload_hash": [payload_hash(p, bool(d)) for p, d in zip(versions["payload"], versions["is_deleted"])],
+            # a caller that already hashed the versions (the sync's unchanged-record check) passes them along
+            "payload_hash": (list(versions["payload_hash"]) if "payload_hash" in versions.columns else
+                             [payload_hash(p, bool(d)) for p, d in zip(versions["payload"], versions["is_deleted"])]),
             "source_updated_at": updated.dt.to_pydatetime(),
             "fetched_at": fetched.to_pydatetime(),
             "connector_version": connector_version,

@@ -101,7 +101,7 @@ def _undated(engine: sa.Engine, source: str, org_id: str, stream: str, frame: pd
     hashes = [payload_hash(p, bool(d)) for p, d in zip(frame["payload"], frame["is_deleted"])]
     unchanged = missing & pd.Series([latest.get(str(i)) == h for i, h in zip(frame["source_id"], hashes)],
                                     index=frame.index)
-    frame = frame[~unchanged].copy()
+    frame = frame.assign(payload_hash=hashes)[~unchanged].copy()
     when = pd.Timestamp(fetched_at)
     when = when.tz_convert("UTC") if when.tzinfo else when.tz_localize("UTC")
     frame["source_updated_at"] = frame["source_updated_at"].astype("datetime64[us, UTC]").fillna(when)

@@ -16,7 +16,11 @@ def land(engine: sa.Engine, source: str, records: pd.DataFrame) -> int:
     if records.empty:
         return 0
     table = raw_table(source)
-    rows = records.to_dict("records")
+    columns = list(records.columns)
+    # plain Python values row by row (what `to_dict("records")` gives, without its per-cell boxing)
+    values = [records[c].astype(object).where(records[c].notna(), None).tolist()
+              if records[c].dtype.kind in "Mm" else records[c].tolist() for c in columns]
+    rows = [dict(zip(columns, row)) for row in zip(*values)]
     inserted = 0
     with engine.begin() as conn:
         for start in range(0, len(rows), _BATCH):

@@ -26,7 +26,7 @@ class QuotaExhausted(RuntimeError):
 
 
 class Pacer:
-    def __init__(self, requests: int | None = None, per_seconds: float = 1.0, *, margin: int = 1,
+    def __init__(self, requests: int | None = None, per_seconds: float = 1.0, *, margin: int = 0,
                  pad: float = 0.02, reserve_share: float = 0.02, clock: Callable[[], float] = time.monotonic,
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.limit = requests

@@ -8,6 +8,8 @@ are filled from the record. `hubspot_search_cap` (default 10,000) can be lowered
 
 from __future__ import annotations
 
+import bisect
+import json
 import re
 import uuid
 
@@ -106,7 +108,7 @@ def handle(sim, req: Request) -> Answer:
     if m and m.group(1) in objects:
         answer = _search(sim, objects, m.group(1), req) if m.group(2) else _list(sim, objects, m.group(1), req)
     elif req.path == "/crm/v4/associations/deals/companies/batch/read" and req.method == "POST":
-        answer = _associations(objects, req)
+        answer = _associations(sim, objects, req)
     else:
         answer = error(404, f"no route {req.method} {req.path}", "OBJECT_NOT_FOUND")
     answer.headers.update(headers)
@@ -120,16 +122,82 @@ def _list(sim, objects, object_type: str, req: Request) -> Answer:
     archived = (req.arg("archived") or "false").lower() == "true"
     props = req.arg("properties")
     wanted = props.split(",") if props else None
-    rows = [r for r in objects[object_type] if r["_deleted"] == archived]
-    rows.sort(key=lambda r: int(r["_id"]))
+    rows, ids = _cached(sim, ("list", object_type, archived), objects[object_type], lambda all_rows: _by_id(
+        [r for r in all_rows if r["_deleted"] == archived]))
     after = int(req.arg("after") or 0)
-    page = [r for r in rows if int(r["_id"]) > after][:limit]
+    start = bisect.bisect_right(ids, after)
+    page = rows[start:start + limit]
     body = {"results": [_wire(sim, object_type, r, wanted) for r in page]}
-    if len(page) == limit and any(int(r["_id"]) > int(page[-1]["_id"]) for r in rows):
+    if len(page) == limit and start + limit < len(rows):
         nxt = page[-1]["_id"]
         body["paging"] = {"next": {"after": str(nxt), "link": f"{sim.url('hubspot')}/crm/v3/objects/{object_type}"
                                                                f"?after={nxt}&limit={limit}"}}
     return Answer(200, body)
+
+
+def _cached(sim, key: tuple, rows: list[dict], build):
+    """`build(rows)`, kept while `rows` is the object's current list. The tenant replaces an object's list whenever
+    its records change (a new clock, a mutation), so a result is never served for records that have since changed;
+    the list itself is held in the entry, so its identity cannot be reused by another list while cached."""
+    cache = sim.__dict__.setdefault("_hubspot_cache", {})
+    hit = cache.get(key)
+    if hit is not None and hit[0] is rows:
+        return hit[1]
+    if len(cache) > 64:
+        cache.clear()
+    value = build(rows)
+    cache[key] = (rows, value)
+    return value
+
+
+def _by_id(rows: list[dict]) -> tuple[list[dict], list[int]]:
+    rows = sorted(rows, key=lambda r: int(r["_id"]))
+    return rows, [int(r["_id"]) for r in rows]
+
+
+def _sort_key(object_type: str, name: str):
+    def key(r):
+        value = _value(object_type, r, name)
+        return (value is None, value or 0)
+    return key
+
+
+def _ordered(object_type: str, all_rows: list[dict], specs: list[tuple[str, bool]]):
+    """The live records in the search's order (ties by id), with their keys for the first sort."""
+    rows = sorted((r for r in all_rows if not r["_deleted"]), key=lambda r: int(r["_id"]))
+    keys = None
+    for name, desc in reversed(specs):
+        keyed = [(_sort_key(object_type, name)(r), r) for r in rows]
+        keyed.sort(key=lambda kr: kr[0], reverse=desc)
+        rows, keys = [r for _, r in keyed], [k for k, _ in keyed]
+    return rows, keys
+
+
+def _matching(sim, object_type: str, all_rows: list[dict], groups: list, sorts: list) -> list[dict]:
+    """The live records matching any filter group, in the search's order. The order is computed once per clock and
+    sort; with one ascending sort and one group bounding that property from below (the incremental window), the
+    start is found by bisecting the ordered records instead of testing every record."""
+    specs = [(s["propertyName"] if isinstance(s, dict) else str(s).lstrip("-"),
+              (s.get("direction") == "DESCENDING") if isinstance(s, dict) else str(s).startswith("-")) for s in sorts]
+    rows, keys = _cached(sim, ("order", object_type, json.dumps(specs)), all_rows,
+                         lambda r: _ordered(object_type, r, specs))
+    if len(specs) == 1 and not specs[0][1] and len(groups) == 1:
+        name = specs[0][0]
+        low = [f for f in groups[0].get("filters", []) if f["propertyName"] == name and f["operator"] in ("GT", "GTE")
+               and f.get("value") is not None]
+        if len(low) == 1:
+            bound = _coerce(name, low[0]["value"])
+            side = bisect.bisect_left if low[0]["operator"] == "GTE" else bisect.bisect_right
+            # keys are (missing?, value): records without the property sort last and never match a bound
+            rows = rows[side(keys, (False, bound)):]
+            groups = [{**groups[0], "filters": [f for f in groups[0]["filters"] if f is not low[0]]}]
+            if not groups[0]["filters"]:
+                return rows
+    if groups:
+        rows = [r for r in rows if any(all(
+            _match(f["operator"], _value(object_type, r, f["propertyName"]),
+                   _coerce(f["propertyName"], f.get("value"))) for f in g.get("filters", [])) for g in groups)]
+    return rows
 
 
 def _search(sim, objects, object_type: str, req: Request) -> Answer:
@@ -142,18 +210,12 @@ def _search(sim, objects, object_type: str, req: Request) -> Answer:
     if after >= cap:
         return error(400, f"The request exceeds the maximum of {cap} results per search.", "VALIDATION_ERROR")
     groups = body.get("filterGroups") or []
-    rows = [r for r in objects[object_type] if not r["_deleted"]]
-    if groups:
-        rows = [r for r in rows if any(all(
-            _match(f["operator"], _value(object_type, r, f["propertyName"]),
-                   _coerce(f["propertyName"], f.get("value"))) for f in g.get("filters", [])) for g in groups)]
     sorts = body.get("sorts") or []
-    for s in reversed(sorts):
-        name = s["propertyName"] if isinstance(s, dict) else str(s).lstrip("-")
-        desc = (s.get("direction") == "DESCENDING") if isinstance(s, dict) else str(s).startswith("-")
-        rows.sort(key=lambda r: (int(r["_id"]),))
-        rows.sort(key=lambda r, n=name: (_value(object_type, r, n) is None, _value(object_type, r, n) or 0),
-                  reverse=desc)
+    # The matching rows in order are computed once per search (its pages differ only in `after`) and from an index
+    # sorted once per clock, so paging a large object costs a slice per page, not a filter and sort of every record.
+    query = json.dumps([groups, sorts], sort_keys=True, default=str)
+    rows = _cached(sim, ("search", object_type, query), objects[object_type],
+                   lambda all_rows: _matching(sim, object_type, all_rows, groups, sorts))
     page = rows[after: min(after + limit, cap)]
     out = {"total": len(rows), "results": [_wire(sim, object_type, r, body.get("properties")) for r in page]}
     if after + limit < len(rows):
@@ -161,13 +223,18 @@ def _search(sim, objects, object_type: str, req: Request) -> Answer:
     return Answer(200, out)
 
 
-def _associations(objects, req: Request) -> Answer:
-    body = req.json() or {}
-    wanted = [str(i.get("id")) for i in body.get("inputs", [])]
+def _associations_by_deal(rows: list[dict]) -> dict[str, list[dict]]:
     by_deal: dict[str, list[dict]] = {}
-    for a in objects["deal_company_associations"]:
+    for a in rows:
         if not a["_deleted"]:
             by_deal.setdefault(str(a["fromObjectId"]), []).append(a)
+    return by_deal
+
+
+def _associations(sim, objects, req: Request) -> Answer:
+    body = req.json() or {}
+    wanted = [str(i.get("id")) for i in body.get("inputs", [])]
+    by_deal = _cached(sim, ("associations",), objects["deal_company_associations"], _associations_by_deal)
     results = [{"from": {"id": d}, "to": [
         {"toObjectId": a["toObjectId"], "associationTypes": [
             {"category": "USER_DEFINED", "typeId": 1000 + ["Sourced", "Influenced", "Co Sell",

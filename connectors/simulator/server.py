@@ -75,6 +75,12 @@ class Tenant:
                 self._native[system] = {obj: render.ordered(rows) for obj, rows in objects.items()}
             return self._native[system]
 
+    def edited(self, system: str, obj: str) -> None:
+        """Records of `obj` were edited in place (a test's hand edit): re-order them and replace the object's list, as
+        every change does, so answers cached for the old list (HubSpot's search order) are not served again."""
+        with self.lock:
+            self._native[system][obj] = render.ordered(self._native[system][obj])
+
     def mutate(self, system: str, obj: str, count: int, field_name: str, value) -> list[str]:
         """Change `count` records of `obj` now (a user editing while a sync pages): new value, new last-modified."""
         with self.lock:

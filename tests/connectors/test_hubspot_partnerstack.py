@@ -103,6 +103,7 @@ def test_deletions_and_incremental_changes(wh):
         archived = t.mutate("hubspot", "meetings", 2, "_deleted", True)
         t.native("hubspot")["deals"][0]["properties"]["amount"] = "4242"
         t.native("hubspot")["deals"][0]["_updated"] = CLOCK - pd.Timedelta(seconds=1)
+        t.edited("hubspot", "deals")
         second = sync.sync(wh, hubspot(sim))
     assert second.streams["meetings"].landed == 2 and second.streams["deals"].landed == 1
     assert second.streams["deals"].fetched < 5   # only changes since the cursor
