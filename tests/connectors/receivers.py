@@ -95,9 +95,14 @@ class SmtpReceiver:
         self.port = self.server.sockets[0].getsockname()[1]
         return self
 
-    def __exit__(self, *exc) -> None:
+    async def _close(self) -> None:
         self.server.close()
-        asyncio.run_coroutine_threadsafe(self.server.wait_closed(), self.loop).result(10)
+        await self.server.wait_closed()
+
+    def __exit__(self, *exc) -> None:
+        # Close on the loop's own thread: asyncio's Server is not thread-safe, and closing it from here raced the
+        # loop's handling of the client's disconnect (both woke the waiters; the second found them gone).
+        asyncio.run_coroutine_threadsafe(self._close(), self.loop).result(10)
         self.loop.call_soon_threadsafe(self.loop.stop)
         self.thread.join(10)
         self.loop.close()
