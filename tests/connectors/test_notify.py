@@ -74,7 +74,8 @@ def test_server_errors_and_throttling_are_retried_with_backoff() -> None:
 
 
 def test_client_errors_fail_at_once_without_the_url_in_the_message() -> None:
-    url_secret = "T000/B000/XXXXSECRET"
+    # A Slack incoming-webhook path is the secret itself (team/bot/token); this one is made up for the test.
+    url_secret = "T0APEXTEST/B0APEXTEST/webhook-token-under-test"
     with HttpReceiver() as server:
         server.script.append((404, {}, "no_service"))
         with pytest.raises(DeliveryError) as err:
