@@ -143,6 +143,16 @@ class SignalContext:
         keep = self.in_span(days, window_days)
         return tl.event_coverage(np.asarray(keys, dtype=object)[keep], tl.as_days(days)[keep], window_days)
 
+    def commercial_events(self) -> tuple[np.ndarray, np.ndarray]:
+        """A partner's commercial events as (partner ids, days): every deal registration (its submission day) and every
+        opportunity with a primary partner (its creation day). What "active", "engaged" and "activated" count."""
+        regs = self.table("deal_registrations")
+        opps = self.table("opportunities")
+        opps = opps[opps["partner_id"].notna()]
+        keys = np.concatenate([regs["partner_id"].to_numpy(), opps["partner_id"].to_numpy()])
+        days = np.concatenate([tl.as_days(regs["submitted_at"]), tl.as_days(opps["created_on"])])
+        return keys, days
+
     def ever_before(self, table: str, column: str) -> np.ndarray:
         """True on dates on or after the first record of `table.column` (e.g. "the organisation has an MDF programme")."""
         days = tl.as_days(self.table(table)[column])

@@ -108,11 +108,7 @@ def partner_revenue_concentration(ctx: SignalContext) -> SignalResult:
     goalpost_reason="15% active is a partner list, not a portfolio; 75% is a portfolio kept on purpose.",
 )
 def active_partner_ratio(ctx: SignalContext) -> SignalResult:
-    regs = ctx.table("deal_registrations")
-    opps = ctx.table("opportunities")
-    opps = opps[opps["partner_id"].notna()]
-    keys = np.concatenate([regs["partner_id"].to_numpy(), opps["partner_id"].to_numpy()])
-    days = np.concatenate([tl.as_days(regs["submitted_at"]), tl.as_days(opps["created_on"])])
+    keys, days = ctx.commercial_events()
     share, active = ctx.share_of_active(ctx.event_coverage(keys, days, 180))
     return SignalResult(share, active)
 
@@ -159,11 +155,7 @@ def revenue_share_by_partner(ctx: SignalContext):
                 "1 when the partner registered a deal or brought an opportunity in the 180 days, else 0; the "
                 "ecosystem value is the mean over the partners in the programme.")
 def active_partner_by_partner(ctx: SignalContext):
-    regs = ctx.table("deal_registrations")
-    opps = ctx.table("opportunities")
-    opps = opps[opps["partner_id"].notna()]
-    keys = np.concatenate([regs["partner_id"].to_numpy(), opps["partner_id"].to_numpy()])
-    days = np.concatenate([tl.as_days(regs["submitted_at"]), tl.as_days(opps["created_on"])])
+    keys, days = ctx.commercial_events()
     return ctx.partner_coverage(ctx.event_coverage(keys, days, 180))
 
 
@@ -361,11 +353,7 @@ def earning_by_partner(ctx: SignalContext):
     goalpost_reason="Set from the sandbox's response (bench/signal_calibration.py), below the 180-day ratio's range.",
 )
 def engaged_partner_share_90d(ctx: SignalContext) -> SignalResult:
-    regs = ctx.table("deal_registrations")
-    opps = ctx.table("opportunities")
-    opps = opps[opps["partner_id"].notna()]
-    keys = np.concatenate([regs["partner_id"].to_numpy(), opps["partner_id"].to_numpy()])
-    days = np.concatenate([tl.as_days(regs["submitted_at"]), tl.as_days(opps["created_on"])])
+    keys, days = ctx.commercial_events()
     share, active = ctx.share_of_active(ctx.event_coverage(keys, days, 90))
     return SignalResult(share, active)
 

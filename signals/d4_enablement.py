@@ -55,14 +55,7 @@ def certification_coverage(ctx: SignalContext) -> SignalResult:
 )
 def activation_rate_90d(ctx: SignalContext) -> SignalResult:
     partners = ctx.table("partners")
-    regs = ctx.table("deal_registrations")
-    opps = ctx.table("opportunities")
-    opps = opps[opps["partner_id"].notna()]
-    first_day = first_event_day(
-        np.concatenate([regs["partner_id"].to_numpy(), opps["partner_id"].to_numpy()]),
-        np.concatenate([tl.as_days(regs["submitted_at"]), tl.as_days(opps["created_on"])]),
-        partners["partner_id"].to_numpy(),
-    )
+    first_day = first_event_day(*ctx.commercial_events(), partners["partner_id"].to_numpy())
     onboarded = tl.as_days(partners["onboarded_on"])
     activated = ~np.isnat(first_day) & (first_day <= onboarded + np.timedelta64(ACTIVATION_DAYS, "D"))
     known_on = onboarded + np.timedelta64(ACTIVATION_DAYS, "D")  # the day the outcome is settled
