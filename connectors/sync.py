@@ -66,12 +66,17 @@ class SyncResult:
 
 
 def to_frame(versions: Iterable[Version], fetched_at: datetime) -> pd.DataFrame:
-    """Versions as the envelope expects them. A record without an id is kept under a content-derived id (staging
-    quarantines it: its entity id is blank); a missing or unreadable last-modified is NaT (see `_undated`)."""
-    from connectors.envelope import payload_hash
+    """Versions as the envelope expects them, with each payload's canonical JSON text (`payload_json`, serialised
+    here once: the unchanged-record check and the envelope hash it, landing stores it). A record without an id is kept
+    under a content-derived id (staging quarantines it: its entity id is blank); a missing or unreadable last-modified
+    is NaT (see `_undated`)."""
+    from connectors.envelope import canonical_json, text_hash
 
-    rows = [(sid if sid not in (None, "") else f"no-id:{payload_hash(p)[:16]}", u, d, p) for sid, u, d, p in versions]
-    frame = pd.DataFrame(rows, columns=["source_id", "source_updated_at", "is_deleted", "payload"])
+    rows = []
+    for sid, u, d, p in versions:
+        text = canonical_json(p)
+        rows.append((sid if sid not in (None, "") else f"no-id:{text_hash(text)[:16]}", u, d, p, text))
+    frame = pd.DataFrame(rows, columns=["source_id", "source_updated_at", "is_deleted", "payload", "payload_json"])
     if rows:
         frame["source_updated_at"] = pd.to_datetime(frame["source_updated_at"], utc=True, format="mixed",
                                                     errors="coerce")
@@ -82,7 +87,7 @@ def _undated(engine: sa.Engine, source: str, org_id: str, stream: str, frame: pd
              fetched_at: datetime) -> pd.DataFrame:
     """Records without a last-modified time (full-refresh streams) are stamped with the fetch time, and left out
     when their content equals the latest landed version: a re-fetch of an unchanged record writes nothing."""
-    from connectors.envelope import payload_hash
+    from connectors.envelope import text_hash
     from dbt_like_sql.schema import raw_table
 
     missing = frame["source_updated_at"].isna()
@@ -98,7 +103,7 @@ def _undated(engine: sa.Engine, source: str, org_id: str, stream: str, frame: pd
                                        table.c.source_id.in_(ids[start:start + 500]))
                                 .order_by(table.c.source_updated_at)).all()
             latest.update({sid: h for sid, _, h in rows})
-    hashes = [payload_hash(p, bool(d)) for p, d in zip(frame["payload"], frame["is_deleted"])]
+    hashes = [text_hash(t, bool(d)) for t, d in zip(frame["payload_json"], frame["is_deleted"])]
     unchanged = missing & pd.Series([latest.get(str(i)) == h for i, h in zip(frame["source_id"], hashes)],
                                     index=frame.index)
     frame = frame.assign(payload_hash=hashes)[~unchanged].copy()

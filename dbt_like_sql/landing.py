@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pandas as pd
 import sqlalchemy as sa
 
@@ -12,10 +14,17 @@ _BATCH = 20_000
 
 
 def land(engine: sa.Engine, source: str, records: pd.DataFrame) -> int:
-    """Insert enveloped record versions; versions already landed are skipped. Returns the number of new versions."""
+    """Insert enveloped record versions; versions already landed are skipped. Returns the number of new versions.
+
+    The payload lands as the JSON text `connectors.envelope.envelope` serialised to hash it (`payload_json`), so no
+    payload is serialised twice; a frame without that column has its payloads serialised here."""
     if records.empty:
         return 0
     table = raw_table(source)
+    if "payload_json" in records.columns:
+        records = records.drop(columns="payload").rename(columns={"payload_json": "payload"})
+    else:
+        records = records.assign(payload=[json.dumps(p, ensure_ascii=False) for p in records["payload"]])
     columns = list(records.columns)
     # plain Python values row by row (what `to_dict("records")` gives, without its per-cell boxing)
     values = [records[c].astype(object).where(records[c].notna(), None).tolist()
@@ -24,7 +33,7 @@ def land(engine: sa.Engine, source: str, records: pd.DataFrame) -> int:
     inserted = 0
     with engine.begin() as conn:
         for start in range(0, len(rows), _BATCH):
-            inserted += insert_ignoring_duplicates(conn, table, rows[start:start + _BATCH])
+            inserted += insert_ignoring_duplicates(conn, table, rows[start:start + _BATCH], json_text=("payload",))
     return inserted
 
 

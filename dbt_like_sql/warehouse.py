@@ -7,7 +7,7 @@ Everything here takes an SQLAlchemy `Engine`; nothing reads the environment. URL
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Collection, Iterable, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -54,19 +54,46 @@ def ddl_lock(conn: sa.Connection, name: str):
     yield
 
 
-def insert_ignoring_duplicates(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping]) -> int:
-    """Insert rows, skipping those whose primary key exists. Returns the number of rows actually inserted."""
+def insert_ignoring_duplicates(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping], *,
+                               json_text: Collection[str] = ()) -> int:
+    """Insert rows, skipping those whose primary key exists. Returns the number of rows actually inserted.
+
+    `json_text` names JSON columns whose values in `rows` are already JSON text (the caller serialised them once, to
+    hash them): they are bound as text and stored as they are, instead of being serialised a second time.
+
+    The count is the driver's row count of the executemany (rows an `ON CONFLICT DO NOTHING` skipped are not counted;
+    SQLite and psycopg both sum it over the batch; `preserve_rowcount` keeps it past SQLAlchemy's closing of the
+    cursor), not a `count(*)` before and after, which scans the whole table twice per page.
+    """
     if not rows:
         return 0
     if dialect(conn) == "postgresql":
-        stmt = postgresql.insert(table).on_conflict_do_nothing()
+        stmt = postgresql.insert(table)
     elif dialect(conn) == "sqlite":
-        stmt = sqlite.insert(table).on_conflict_do_nothing()
+        stmt = sqlite.insert(table)
     else:  # pragma: no cover - only the two supported warehouses are tested
         raise ValueError(f"unsupported warehouse dialect {dialect(conn)!r}")
-    before = _count(conn, table)
-    conn.execute(stmt, list(rows))
-    return _count(conn, table) - before
+    if json_text:
+        stmt = stmt.values({c: _json_text_param(conn, c) for c in json_text})
+        rows = [{(f"{k}{_JSON_TEXT}" if k in json_text else k): v for k, v in row.items()} for row in rows]
+    stmt = stmt.on_conflict_do_nothing()
+    if conn.dialect.driver not in _SUMMED_ROWCOUNT:   # e.g. psycopg2: count the rows RETURNING gives back
+        return len(conn.execute(stmt.returning(*table.primary_key.columns), list(rows)).all())
+    count = conn.execution_options(preserve_rowcount=True).execute(stmt, list(rows)).rowcount
+    if count < 0:   # pragma: no cover - the drivers above always report it; never guess a count
+        raise RuntimeError(f"driver {conn.dialect.driver!r} reported no row count for an insert")
+    return count
+
+
+_JSON_TEXT = "__json_text"
+# drivers whose executemany row count is the sum over all parameter sets (psycopg 3 since 3.1, sqlite3 always)
+_SUMMED_ROWCOUNT = ("pysqlite", "psycopg")
+
+
+def _json_text_param(conn: sa.Connection, column: str):
+    """A bind parameter for JSON text: SQLite stores the text (its JSON is text); PostgreSQL casts it to jsonb."""
+    param = sa.bindparam(f"{column}{_JSON_TEXT}", type_=sa.Text())
+    return sa.cast(param, postgresql.JSONB()) if dialect(conn) == "postgresql" else param
 
 
 def upsert(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping], key: Iterable[str]) -> None:
@@ -78,10 +105,6 @@ def upsert(conn: sa.Connection, table: sa.Table, rows: Sequence[Mapping], key: I
     stmt = module.insert(table)
     updates = {c.name: stmt.excluded[c.name] for c in table.columns if c.name not in key}
     conn.execute(stmt.on_conflict_do_update(index_elements=key, set_=updates), list(rows))
-
-
-def _count(conn: sa.Connection, table: sa.Table) -> int:
-    return int(conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one())
 
 
 def replace_partition_rows(conn: sa.Connection, table: sa.Table, frame: pd.DataFrame, *, org_id: str,

@@ -120,11 +120,15 @@ class HttpClient:
         return base + path_or_url
 
     def raw_request(self, method: str, url: str, *, authenticated: bool = True, **kwargs) -> requests.Response:
-        """One HTTP exchange without retries (used for the token endpoint, which `request` wraps)."""
+        """One HTTP exchange without retries (used for the token endpoint, which `request` wraps).
+
+        Only authenticated (API) requests take a place in the pacing window: a token request goes to the
+        authorisation server, whose requests the API's rate limit does not count."""
         headers = dict(kwargs.pop("headers", None) or {})
         if authenticated and self.auth is not None:
             headers.update(self.auth.headers(self))
-        self.pacer.wait()
+        if authenticated:
+            self.pacer.wait()
         self.stats.requests += 1
         return self.session.request(method, self.url(url), headers=headers, timeout=self.timeout, **kwargs)
 

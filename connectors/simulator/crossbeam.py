@@ -64,6 +64,12 @@ def _wire(sim, record: dict, incremental: bool) -> dict:
     return out
 
 
+def _by_id(rows: list[dict]) -> tuple[list[dict], list[dict], list[int]]:
+    """Overlaps ordered by id, the live ones among them, and each one's last-modified epoch ms."""
+    ordered = sorted(rows, key=lambda r: r["_id"])
+    return ordered, [r for r in ordered if not r["_deleted"]], [ms(r["_updated"]) for r in ordered]
+
+
 def handle(sim, req: Request) -> Answer:
     if req.method == "POST" and req.path == "/oauth/token":
         return _token(sim, req)
@@ -83,7 +89,8 @@ def handle(sim, req: Request) -> Answer:
     base = sim.url("crossbeam")
     if req.path == "/v1/partners":
         page = int(req.arg("page") or 1)
-        rows = sorted((r for r in objects["partners"] if not r["_deleted"]), key=lambda r: r["_id"])
+        rows = sim.cached((tenant.name, "crossbeam", "partners"), objects["partners"], lambda all_rows: sorted(
+            (r for r in all_rows if not r["_deleted"]), key=lambda r: r["_id"]))
         chunk = rows[(page - 1) * limit: page * limit]
         more = page * limit < len(rows)
         return Answer(200, {"data": [{"uuid": r["_id"], **_wire(sim, r, False)} for r in chunk],
@@ -96,13 +103,14 @@ def handle(sim, req: Request) -> Answer:
         if state is None:
             return error(400, "invalid cursor")
         with tenant.lock:
-            overlaps = sorted(objects["overlaps"], key=lambda r: r["_id"])
+            # ordered by id with each record's last-modified ms, once per change of the overlaps (not per page)
+            overlaps, live, stamps = sim.cached((tenant.name, "crossbeam", "overlaps"), objects["overlaps"], _by_id)
             bookmark = ms(tenant.clock)
         since = state.get("since") if state.get("limit") == limit else None   # other params: not tracking
         if since is None:
-            rows = [r for r in overlaps if not r["_deleted"]]
+            rows = live
         else:
-            rows = [r for r in overlaps if ms(r["_updated"]) >= since]
+            rows = [r for r, stamp in zip(overlaps, stamps) if stamp >= since]
         offset = state.get("offset", 0)
         chunk = rows[offset: offset + limit]
         more = offset + limit < len(rows)

@@ -245,6 +245,23 @@ class Simulator:
             window.append(now)
             return False, limit.requests, limit.requests - len(window), limit.per_seconds
 
+    def cached(self, key: tuple, rows: list[dict], build):
+        """`build(rows)`, kept while `rows` is the object's current list: the tenant replaces an object's list whenever
+        its records change (a new clock, a mutation, a test's `edited`), so a result is never served for records that
+        have since changed; the entry holds the list, so its identity cannot be reused while cached. Lets a route sort
+        or index an object once per change instead of on every page request."""
+        with self._lock:
+            cache = self.__dict__.setdefault("_route_cache", {})
+            hit = cache.get(key)
+            if hit is not None and hit[0] is rows:
+                return hit[1]
+        value = build(rows)
+        with self._lock:
+            if len(cache) > 64:
+                cache.clear()
+            cache[key] = (rows, value)
+        return value
+
     def expire_tokens(self, system: str) -> None:
         with self._lock:
             self.expired.update(t for t, (_, s) in self.tokens.items() if s == system)
