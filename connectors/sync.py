@@ -26,6 +26,8 @@ Version = tuple[str, object, bool, dict]
 
 
 class Connector(Protocol):
+    """What `sync` runs. A connector may also name `content_versioned` streams (see `_undated`)."""
+
     source: str
     org_id: str
     version: str
@@ -84,29 +86,39 @@ def to_frame(versions: Iterable[Version], fetched_at: datetime) -> pd.DataFrame:
 
 
 def _undated(engine: sa.Engine, source: str, org_id: str, stream: str, frame: pd.DataFrame,
-             fetched_at: datetime) -> pd.DataFrame:
+             fetched_at: datetime, *, by_content: bool = False, landed_before: bool = True) -> pd.DataFrame:
     """Records without a last-modified time (full-refresh streams) are stamped with the fetch time, and left out
-    when their content equals the latest landed version: a re-fetch of an unchanged record writes nothing."""
+    when their content equals the latest landed version: a re-fetch of an unchanged record writes nothing.
+
+    `by_content`: the stream's timestamps are borrowed, not the record's own (HubSpot's associations carry their
+    deal's last-modified time), so every record whose content equals its latest landed version is left out.
+    `landed_before` false (the stream had no version when the sync began) skips looking up latest versions of
+    undated records: only this sync's own pages could hold them, under this sync's fetch time, where landing the
+    same content again is a duplicate key and writes nothing."""
     from connectors.envelope import text_hash
     from dbt_like_sql.schema import raw_table
 
     missing = frame["source_updated_at"].isna()
-    if not missing.any():
+    checked = missing | by_content
+    if not checked.any():
         return frame
-    table = raw_table(source)
-    ids = list(frame.loc[missing, "source_id"].astype(str))
-    latest: dict[str, str] = {}
-    with engine.connect() as conn:
-        for start in range(0, len(ids), 500):
-            rows = conn.execute(sa.select(table.c.source_id, table.c.source_updated_at, table.c.payload_hash)
-                                .where(table.c.org_id == org_id, table.c.stream == stream,
-                                       table.c.source_id.in_(ids[start:start + 500]))
-                                .order_by(table.c.source_updated_at)).all()
-            latest.update({sid: h for sid, _, h in rows})
     hashes = [text_hash(t, bool(d)) for t, d in zip(frame["payload_json"], frame["is_deleted"])]
-    unchanged = missing & pd.Series([latest.get(str(i)) == h for i, h in zip(frame["source_id"], hashes)],
+    latest: dict[str, str] = {}
+    if landed_before or by_content:
+        table = raw_table(source)
+        ids = list(frame.loc[checked, "source_id"].astype(str))
+        with engine.connect() as conn:
+            for start in range(0, len(ids), 500):
+                rows = conn.execute(sa.select(table.c.source_id, table.c.source_updated_at, table.c.payload_hash)
+                                    .where(table.c.org_id == org_id, table.c.stream == stream,
+                                           table.c.source_id.in_(ids[start:start + 500]))
+                                    .order_by(table.c.source_updated_at)).all()
+                latest.update({sid: h for sid, _, h in rows})
+    unchanged = checked & pd.Series([latest.get(str(i)) == h for i, h in zip(frame["source_id"], hashes)],
                                     index=frame.index)
     frame = frame.assign(payload_hash=hashes)[~unchanged].copy()
+    if not missing.any():
+        return frame
     when = pd.Timestamp(fetched_at)
     when = when.tz_convert("UTC") if when.tzinfo else when.tz_localize("UTC")
     frame["source_updated_at"] = frame["source_updated_at"].astype("datetime64[us, UTC]").fillna(when)
@@ -165,10 +177,13 @@ def sync(engine: sa.Engine, connector: Connector, *, streams: list[str] | None =
         state.cursor_before = state.cursor_after = landing.read_cursor(engine, connector.org_id, connector.source,
                                                                        stream)
         result.streams[stream] = state
+        by_content = stream in getattr(connector, "content_versioned", ())
+        landed_before = landing.has_versions(engine, connector.source, connector.org_id, stream)
         for versions, new_cursor in prefetched(connector.fetch(stream, state.cursor_before)):
             frame = to_frame(versions, fetched_at)
             state.fetched += len(frame)
-            frame = _undated(engine, connector.source, connector.org_id, stream, frame, fetched_at)
+            frame = _undated(engine, connector.source, connector.org_id, stream, frame, fetched_at,
+                             by_content=by_content, landed_before=landed_before)
             state.pages += 1
             records = envelope(connector.org_id, stream, frame, fetched_at=fetched_at,
                                connector_version=connector.version)

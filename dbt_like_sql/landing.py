@@ -46,6 +46,14 @@ def landed_until(engine: sa.Engine, source: str, org_id: str) -> dict[str, pd.Ti
         return {stream: pd.Timestamp(latest) for stream, latest in conn.execute(query).all()}
 
 
+def has_versions(engine: sa.Engine, source: str, org_id: str, stream: str) -> bool:
+    """Whether any version of the stream has landed for the organisation."""
+    table = raw_table(source)
+    query = sa.select(table.c.source_id).where(table.c.org_id == org_id, table.c.stream == stream).limit(1)
+    with engine.connect() as conn:
+        return conn.execute(query).first() is not None
+
+
 def raw_counts(engine: sa.Engine, source: str, org_id: str) -> dict[str, int]:
     table = raw_table(source)
     query = (sa.select(table.c.stream, sa.func.count()).where(table.c.org_id == org_id).group_by(table.c.stream))

@@ -2,8 +2,11 @@
 
 - Auth: OAuth2 client credentials at `token_url` (Auth0, audience `https://api.getcrossbeam.com`), bearer token plus
   the `Xbeam-Organization` header (`organization_env`). Scopes: `read:partners read:reports`.
-- partners: full refresh every sync, page style (`limit`, `page`, `next_href`). Partners carry no last-modified
-  time: a partner lands again only when its content changed (see `connectors.sync`).
+- partners: full refresh every sync, page style (`limit`, `page`, `next_href`), 100 per page (the page-style
+  maximum is not published; 1,000 is documented for the cursor-style lists only). The partner list offers no change
+  tracking: no bookmark, no updated-since filter and no last-modified time on a partner (prm_apis.md 5.2-5.4, from
+  Crossbeam's Postman collection; UNSURE whether an undocumented filter exists), so every sync reads it whole and a
+  partner lands again only when its content changed (see `connectors.sync`).
 - overlaps (`/v1/overlaps/accounts`): cursor style; the cursor stored after each committed page is that page's
   `next_href`, so a resumed sync continues where it stopped, and after a full run it is the bookmark that returns only
   overlaps new, changed or deleted since (`is_deleted` lands as a deletion). The query parameters are never changed

@@ -13,7 +13,8 @@ contacts and engagements (meetings, calls, emails).
   it, so a company that stops being a partner stops arriving (it is not reported deleted).
 - Deal-partner links: v4 batch read of deal -> company associations for the deals changed since the cursor; the
   association label (USER_DEFINED) is the partner's role. Label names are the demo portal's (UNSURE: labels are
-  portal-defined).
+  portal-defined). An association has no last-modified time of its own (it carries its deal's), so every changed
+  deal brings its associations again; one lands only when its content changed (`content_versioned`).
 - Throttling: 429 with `policyName` is retried after `Retry-After` or backoff (DAILY fails at once); list calls are
   paced from `X-HubSpot-RateLimit-*`, search calls (which carry no rate-limit headers) at `search_requests_per_second`.
 """
@@ -90,6 +91,9 @@ def _ms(text) -> int:
 class HubSpotConnector:
     source = "hubspot"
     version = "hubspot/1"
+    # Associations carry their deal's last-modified time (they have none of their own): one lands again only when
+    # its content changed, not each time its deal changes.
+    content_versioned = frozenset({"deal_company_associations"})
 
     def __init__(self, org_id: str, settings: HubSpotSource, **client_options) -> None:
         self.org_id, self.settings = org_id, settings

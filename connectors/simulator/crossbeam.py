@@ -54,8 +54,9 @@ def _uncursor(text: str) -> dict | None:
         return None
 
 
-def _wire(sim, record: dict, incremental: bool) -> dict:
-    out = {k: v for k, v in record.items() if not k.startswith("_")}
+def _wire(sim, record: dict, incremental: bool, base: dict | None = None) -> dict:
+    """The record as sent; `base` is its fields without the simulator's own (`_...`), when already computed."""
+    out = dict(base) if base is not None else {k: v for k, v in record.items() if not k.startswith("_")}
     if incremental:
         out["is_deleted"] = record["_deleted"]
     if sim.faults.drift:
@@ -64,10 +65,12 @@ def _wire(sim, record: dict, incremental: bool) -> dict:
     return out
 
 
-def _by_id(rows: list[dict]) -> tuple[list[dict], list[dict], list[int]]:
-    """Overlaps ordered by id, the live ones among them, and each one's last-modified epoch ms."""
+def _by_id(rows: list[dict]) -> tuple[list[dict], list[dict], list[int], dict[int, dict]]:
+    """Overlaps ordered by id, the live ones among them, each one's last-modified epoch ms, and each one's fields
+    without the simulator's own (by `id()` of the record)."""
     ordered = sorted(rows, key=lambda r: r["_id"])
-    return ordered, [r for r in ordered if not r["_deleted"]], [ms(r["_updated"]) for r in ordered]
+    return (ordered, [r for r in ordered if not r["_deleted"]], [ms(r["_updated"]) for r in ordered],
+            {id(r): {k: v for k, v in r.items() if not k.startswith("_")} for r in ordered})
 
 
 def handle(sim, req: Request) -> Answer:
@@ -104,7 +107,8 @@ def handle(sim, req: Request) -> Answer:
             return error(400, "invalid cursor")
         with tenant.lock:
             # ordered by id with each record's last-modified ms, once per change of the overlaps (not per page)
-            overlaps, live, stamps = sim.cached((tenant.name, "crossbeam", "overlaps"), objects["overlaps"], _by_id)
+            overlaps, live, stamps, fields = sim.cached((tenant.name, "crossbeam", "overlaps"), objects["overlaps"],
+                                                        _by_id)
             bookmark = ms(tenant.clock)
         since = state.get("since") if state.get("limit") == limit else None   # other params: not tracking
         if since is None:
@@ -117,7 +121,7 @@ def handle(sim, req: Request) -> Answer:
         nxt = ({**state, "offset": offset + limit} if more else {"mode": "since", "since": bookmark, "offset": 0,
                                                                   "limit": limit})
         cursor = _cursor(nxt)
-        return Answer(200, {"data": [_wire(sim, r, since is not None) for r in chunk],
+        return Answer(200, {"data": [_wire(sim, r, since is not None, fields[id(r)]) for r in chunk],
                             "pagination": {"has_more": more, "next_cursor": cursor,
                                            "next_href": f"{base}/v1/overlaps/accounts?limit={limit}&cursor={cursor}"},
                             "warnings": []})
