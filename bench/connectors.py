@@ -15,10 +15,15 @@ Rate limits used (requests per second):
   (Impartner's maximum `take` is UNSURE too) and 1,000.
 
 Reported per connector: the records per second of its largest stream (where paging speed is what is measured)
-against the bound, the whole sync including its small streams (each costs at least one paced request), throttle
-answers received (should be 0: the client stays under the limit), and after the simulator's clock moves on one day
-(the sandbox's changes of that day), how many records the incremental sync fetched against how many changed.
-Writes bench/results/connectors.md.
+against the bound, timed from when the sync asks the stream for its first page, and also from its first request (the
+pacing wait before that request is for rate window the streams before it used up: for a stream of about one window
+of requests, such as Crossbeam's 11 pages at 10 per second, that wait alone would decide the figure); the whole sync
+including its small streams (each costs at least one paced request); throttle answers received (should be 0: the
+client stays under the limit); and after the simulator's clock moves on one day (the sandbox's changes of that day),
+how many records changed and what the incremental sync fetched, split into change queries (the system's change
+filter: the changes plus the records at the inclusive cursor's own instant), association reads (HubSpot's
+associations of changed deals) and lists without change tracking read whole (HubSpot's archived lists, Crossbeam's
+partners), and how many versions it landed. Writes bench/results/connectors.md.
 """
 
 from __future__ import annotations

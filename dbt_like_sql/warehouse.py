@@ -31,6 +31,10 @@ def make_engine(url: str) -> sa.Engine:
             # WAL lets the Dagster UI and BI tools read while a run writes.
             cursor.execute("pragma journal_mode=wal")
             cursor.execute("pragma synchronous=normal")
+            # Checkpoint the WAL every ~40 MB instead of SQLite's ~4 MB: a sync landing 1,000-record pages hit a
+            # checkpoint (with its fsyncs) every few pages, and repeated writes of the same index pages coalesce in a
+            # larger WAL (landing 35 -> 25 ms per page of Crossbeam overlaps, the final checkpoint included).
+            cursor.execute("pragma wal_autocheckpoint=10000")
             cursor.close()
 
         return engine
