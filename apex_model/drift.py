@@ -43,6 +43,9 @@ EVENTS = (NONE, LEARNING, DATA_QUALITY, WATCH, ALERT)
 UP, DOWN = "up", "down"
 OPEN, RETURNED, REBASED, EXPIRED = "open", "returned", "rebased", "expired"
 MAD_TO_SIGMA = 1.4826
+# How far back from an alarm the start of the change is looked for: a collapse shows in 90-day signal windows as a
+# slide of three months or more, and the detector may need a month or two more to be sure (backtest, docs/drift.md).
+ONSET_LOOKBACK_DAYS = 240
 
 
 STAGES = ("early_stage", "growth", "mature")
@@ -489,24 +492,46 @@ def _masked_mad(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def onset(days: pd.DatetimeIndex, values: np.ndarray, *, min_segment: int = 2) -> pd.Timestamp | None:
-    """The most likely start of a level shift within `values` (a least-squares split into two constant segments,
-    the l2 cost of PELT with one change point). None when there are too few values."""
+    """The most likely day a change began within `values`: the best least-squares fit of two shapes over every
+    split day, a **step** (constant, then another constant: the l2 cost of PELT with one change point) and a
+    **slide** (constant, then a straight line starting from that constant: a hinge). Scores on rolling windows turn
+    a sudden change in the programme into a slide as long as the signals' windows, so a step model alone dates a
+    slide near its middle; the hinge dates it at its knee. The shape with the smaller residual wins. None when
+    there are too few values."""
     x = np.asarray(values, dtype=float)
     keep = ~np.isnan(x)
     x, days = x[keep], days[keep]
     n = len(x)
     if n < 2 * min_segment:
         return None
+    idx = np.arange(min_segment, n - min_segment + 1)
     c1 = np.cumsum(x)
     c2 = np.cumsum(x * x)
-    best, best_i = math.inf, None
-    for i in range(min_segment, n - min_segment + 1):
-        left = c2[i - 1] - c1[i - 1] ** 2 / i
-        right_sum = c1[-1] - c1[i - 1]
-        right = (c2[-1] - c2[i - 1]) - right_sum ** 2 / (n - i)
-        if left + right < best:
-            best, best_i = left + right, i
-    return None if best_i is None else pd.Timestamp(days[best_i])
+    left = c2[idx - 1] - c1[idx - 1] ** 2 / idx
+    right_sum = c1[-1] - c1[idx - 1]
+    right = (c2[-1] - c2[idx - 1]) - right_sum ** 2 / (n - idx)
+    step_cost = left + right
+    slide_cost = _hinge_costs(x, idx)
+    i_step, i_slide = int(np.argmin(step_cost)), int(np.argmin(slide_cost))
+    best = idx[i_step] if step_cost[i_step] <= slide_cost[i_slide] else idx[i_slide]
+    return pd.Timestamp(days[best])
+
+
+def _hinge_costs(x: np.ndarray, splits: np.ndarray) -> np.ndarray:
+    """Residual sum of squares of x ~ a + b * max(0, t - k) for each split k (all splits in one matrix pass)."""
+    n = len(x)
+    t = np.arange(n, dtype=float)
+    ramp = np.maximum(0.0, t[None, :] - splits[:, None].astype(float))      # (splits, n)
+    s_r = ramp.sum(axis=1)
+    s_rr = (ramp * ramp).sum(axis=1)
+    s_rx = ramp @ x
+    s_x, s_xx = x.sum(), float(x @ x)
+    # Normal equations of the two-parameter regression, solved in closed form per split.
+    det = n * s_rr - s_r * s_r
+    with np.errstate(all="ignore"):
+        b = np.where(det > 0, (n * s_rx - s_r * s_x) / det, 0.0)
+    a = (s_x - b * s_r) / n
+    return s_xx - 2 * a * s_x - 2 * b * s_rx + n * a * a + 2 * a * b * s_r + b * b * s_rr
 
 
 def explain_change(before: Mapping[str, float], after: Mapping[str, float],

@@ -206,3 +206,11 @@ def test_scale_is_not_shrunk_by_a_plateau_of_constant_deviations() -> None:
     later = held["sigma"].loc[DAYS[300]:]
     assert (later >= 0.4 * plain.loc[DAYS[300]:]).all()
     assert later.min() > 1.5
+
+
+def test_onset_dates_a_slow_slide_at_its_knee() -> None:
+    """A rolling-window score turns a collapse into a slide; the start is where the slide begins, not its middle."""
+    days = pd.date_range("2025-01-01", periods=240)
+    values = np.r_[np.full(100, 60.0), 60.0 - 0.15 * np.arange(140)] + ar_noise(11, sd=0.5, n=240)
+    found = onset(days, values)
+    assert abs((found - days[100]).days) <= 10
