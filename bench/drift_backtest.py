@@ -194,7 +194,12 @@ def run(settings: DriftSettings, split: str | None = None, stages: tuple[str, ..
 
 
 def summarise(shifts: list[ShiftOutcome], stables: list[StableOutcome]) -> dict:
-    large = [s for s in shifts if s.size >= LARGE_SHIFT and s.reached is not None]
+    # A shift whose score reaches 10 points less than 7 days before the data ends cannot be judged "within 7 days":
+    # it is left out of the recall (and counted in `censored`).
+    judgeable = [s for s in shifts if s.reached is not None
+                 and s.reached + pd.Timedelta(days=DETECTION_WINDOW_DAYS) <= pd.Timestamp(END)]
+    large = [s for s in judgeable if s.size >= LARGE_SHIFT]
+    censored = [s for s in shifts if s.size >= LARGE_SHIFT and s.reached is not None and s not in judgeable]
     in_time = [s for s in large if s.delay_from_reached is not None and s.delay_from_reached <= DETECTION_WINDOW_DAYS]
     found = [s for s in large if s.detected is not None]
     delays = [s.delay_from_reached for s in found]
@@ -205,6 +210,7 @@ def summarise(shifts: list[ShiftOutcome], stables: list[StableOutcome]) -> dict:
     return {
         "shifts_total": len(shifts),
         "large": len(large),
+        "censored": len(censored),
         "recall_7d": len(in_time) / len(large) if large else float("nan"),
         "recall_any": len(found) / len(large) if large else float("nan"),
         "median_delay_reached": statistics.median(delays) if delays else float("nan"),
