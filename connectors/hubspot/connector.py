@@ -5,9 +5,13 @@ contacts and engagements (meetings, calls, emails).
   `client_secret_env`, `refresh_token_env`; token at `/oauth/v1/token`). Required scopes: `crm.objects.companies.read`,
   `crm.objects.deals.read`, `crm.objects.contacts.read` (engagements are read with the contacts scope).
 - Incremental: search on `hs_lastmodifieddate` (contacts: `lastmodifieddate`) `GTE <cursor ms>`, sorted ascending,
-  200 per page. A search stops at 10,000 results (HTTP 400 beyond): before reaching it the connector starts a new
-  search from the last modification time it saw, so any number of changes is read in windows of under 10,000.
-  (More than 10,000 records modified in the same millisecond cannot be paged and fail clearly.)
+  200 per page. Every page is a new search from the last modification time read (skipping the records already read
+  at that millisecond), so the 10,000-result cap of one search is never reached (more than 10,000 records modified in
+  the same millisecond cannot be paged and fail clearly), and records changing while the sync pages are not skipped.
+- Records changing mid-sync (tested with `FaultPlan.changes`): an edited or inserted record moves behind the
+  watermark and is read later in the same sync or by the next one; an archived one arrives as a deletion from the
+  archived list (this sync's or the next one's). Nothing is lost or landed twice; after the next sync the raw data
+  equals the portal's state (deal-company associations of archived deals are not withdrawn).
 - Deletions: archived records come from the list endpoint with `archived=true` on every sync, as deletion versions.
 - Partners: companies whose `partner_property` (configurable, default `is_partner`) is `true`; the search filters on
   it, so a company that stops being a partner stops arriving (it is not reported deleted).
@@ -114,35 +118,43 @@ class HubSpotConnector:
     def streams(self) -> list[str]:
         return [s for s in self.settings.streams if s in STREAMS]
 
-    # -- search in windows under the 10,000 cap ----------------------------------------------------------------
+    # -- search, restarted from the last modification time after every page ------------------------------------
     def search(self, object_type: str, properties: list[str], cursor: str | None) -> Iterator[tuple[list, str]]:
+        """Records modified at or after `cursor` (ms), ascending, as (page, new cursor).
+
+        Search pages by offset (`after`) over a live result: a record edited or archived while the sync pages moves
+        or leaves, and an offset would then skip a record not yet read. So every page is a new search from the
+        latest modification time read so far (`GTE last`), skipping only the records already read at exactly that
+        millisecond (`after` = their number). A search therefore never nears the 10,000-result cap either, unless
+        more than that many records share one millisecond, which cannot be paged and fails clearly."""
         prop = modified_property(object_type)
         low = int(cursor) if cursor else 0
         extra = ([{"propertyName": self.settings.partner_property, "operator": "EQ", "value": "true"}]
                  if object_type == "companies" else [])
         wanted = sorted(set(properties) | {prop} | ({self.settings.partner_property} if extra else set()))
+        at_low = 0        # records already read whose modification time is `low`
         while True:
+            if at_low + self.page > self.settings.search_result_cap:
+                raise HttpError(f"organisation {self.org_id!r}, source 'hubspot': more than "
+                                f"{self.settings.search_result_cap} {object_type} modified at the same millisecond; "
+                                f"search cannot page them")
             body = {"filterGroups": [{"filters": [{"propertyName": prop, "operator": "GTE", "value": str(low)},
                                                   *extra]}],
-                    "sorts": [{"propertyName": prop, "direction": "ASCENDING"}], "properties": wanted}
-            seen, last = 0, low
-            restarted = False
-            for page in AfterCursor(self.page, "POST").pages(self.search_client,
-                                                            f"/crm/v3/objects/{object_type}/search", body=body):
-                records = page.records
-                seen += len(records)
-                if records:
-                    last = max(last, max(_ms(r["properties"].get(prop) or r.get("updatedAt")) for r in records))
-                yield records, str(last) if records else (str(low) if cursor else None)
-                has_next = bool(((page.response.body or {}).get("paging") or {}).get("next"))
-                if has_next and seen + self.page > self.settings.search_result_cap:
-                    if last == low:
-                        raise HttpError(f"organisation {self.org_id!r}, source 'hubspot': more than "
-                                        f"{self.settings.search_result_cap} "
-                                        f"{object_type} modified at the same millisecond; search cannot page them")
-                    low, restarted = last, True
-                    break
-            if not restarted:
+                    "sorts": [{"propertyName": prop, "direction": "ASCENDING"}], "properties": wanted,
+                    "limit": self.page}
+            if at_low:
+                body["after"] = str(at_low)
+            response = self.search_client.post(f"/crm/v3/objects/{object_type}/search", json=body)
+            records = list((response.body or {}).get("results") or [])
+            if records:
+                stamps = [_ms(r["properties"].get(prop) or r.get("updatedAt")) for r in records]
+                newest = max(stamps)
+                at_newest = sum(1 for t in stamps if t == newest)
+                at_low = at_low + at_newest if newest == low else at_newest
+                low = newest
+            yield records, str(low) if (records or cursor) else None
+            has_next = bool(((response.body or {}).get("paging") or {}).get("next"))
+            if not records or not has_next:
                 return
 
     def archived(self, object_type: str, properties: list[str]) -> Iterator[list]:

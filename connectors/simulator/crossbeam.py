@@ -1,7 +1,9 @@
 """Crossbeam Partner API as the simulator serves it: OAuth2 client credentials (`/oauth/token`), bearer token plus
 `Xbeam-Organization`, `/v1/partners` (page style: `limit`, `page`, `next_href`) and `/v1/overlaps/accounts` (cursor
 style: `has_more`, `next_href`, `next_cursor`, max `limit` 1000). After a full run the last `next_href` is a
-bookmark: calling it returns only overlaps new, changed or deleted since (`is_deleted: true`). A bookmark used with
+bookmark: calling it returns only overlaps new, changed or deleted since that run began (`is_deleted: true`); a
+cursor continues after the last record served (not at an offset), so records changing while a run pages are not
+skipped (simulator choices where the public docs say nothing). A bookmark used with
 other query parameters returns results that no longer track changes (the full set), as documented.
 
 UNSURE and therefore simulator choices: rate limiting (429), error bodies (`{"message"}`), the token response
@@ -91,23 +93,26 @@ def handle(sim, req: Request) -> Answer:
                                            "next_href": f"{base}/v1/partners?limit={limit}&page={page + 1}"
                                            if more else None}, "warnings": []})
     if req.path == "/v1/overlaps/accounts":
-        state = _uncursor(req.arg("cursor") or "") if req.arg("cursor") else {"mode": "full", "offset": 0,
-                                                                               "limit": limit}
+        state = _uncursor(req.arg("cursor") or "") if req.arg("cursor") else {"mode": "full", "limit": limit}
         if state is None:
             return error(400, "invalid cursor")
         with tenant.lock:
             overlaps = sorted(objects["overlaps"], key=lambda r: r["_id"])
-            bookmark = ms(tenant.clock)
+            now = ms(tenant.clock)
+        # A run's bookmark covers changes since the run's first page, so that what changes while it pages is returned
+        # by the next run; pages continue after the last id served, so a change cannot shift a record out of reach.
+        started = state.get("started", now)
         since = state.get("since") if state.get("limit") == limit else None   # other params: not tracking
         if since is None:
             rows = [r for r in overlaps if not r["_deleted"]]
         else:
             rows = [r for r in overlaps if ms(r["_updated"]) >= since]
-        offset = state.get("offset", 0)
-        chunk = rows[offset: offset + limit]
-        more = offset + limit < len(rows)
-        nxt = ({**state, "offset": offset + limit} if more else {"mode": "since", "since": bookmark, "offset": 0,
-                                                                  "limit": limit})
+        if state.get("after") is not None:
+            rows = [r for r in rows if r["_id"] > state["after"]]
+        chunk = rows[:limit]
+        more = len(rows) > limit
+        nxt = ({**state, "after": chunk[-1]["_id"], "started": started} if more else
+               {"mode": "since", "since": started, "limit": limit})
         cursor = _cursor(nxt)
         return Answer(200, {"data": [_wire(sim, r, since is not None) for r in chunk],
                             "pagination": {"has_more": more, "next_cursor": cursor,

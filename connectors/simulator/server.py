@@ -251,7 +251,7 @@ class Simulator:
 
     def admin(self, method: str, path: str, body: bytes) -> Answer:
         """Control when the simulator runs in its own process (`python -m connectors.simulator`): move a tenant's
-        clock, read what it holds, count answers by status."""
+        clock, read what it holds, count answers by status, switch faults (and read what they did)."""
         data = json.loads(body or b"{}")
         if method == "POST" and path == "/clock":
             self.tenants[data["tenant"]].set_clock(data["clock"])
@@ -259,6 +259,13 @@ class Simulator:
         if method == "POST" and path == "/index":
             objects = self.tenants[data["tenant"]].native(data["system"])
             return Answer(200, {obj: {str(r["_id"]): str(r["_updated"]) for r in rows} for obj, rows in objects.items()})
+        if method == "POST" and path == "/faults":
+            # switch faults on a running simulator: the given FaultPlan fields change, the rest (and counts) stay
+            for name, value in FaultPlan.from_spec(data).__dict__.items():
+                if name in data:
+                    setattr(self.faults, name, value)
+            return Answer(200, {"counts": self.faults.counts, "change_counts": self.faults.change_counts,
+                                "changes": [list(c) for c in self.faults.change_log]})
         if method == "POST" and path == "/log":
             return Answer(200, {"statuses": [status for s, _, _, status in self.log if s == data["system"]],
                                 "requests": self.requests_to(data["system"])})
@@ -328,6 +335,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             answer = None
         if answer is None and not is_token:
+            sim.faults.change([t for t in sim.tenants.values() if system in t.credentials], system, request)
             for hook in list(sim.hooks):
                 hook(system, request)
         if answer is None:
