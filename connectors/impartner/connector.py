@@ -16,9 +16,9 @@ Everything here rests on third-party connector code (prm_apis.md section 4, medi
 - rate limits: unknown; 429 is retried and `requests_per_second` paces when set.
 
 Auth: `Authorization: prm-key <api key>` (`api_key_env`). Incremental on `Updated`, ordered `updated asc, id asc`.
-Paging is skip/take, restarted from the last `updated` seen after every page (skip = records already read at that
-instant), so a record edited while the sync pages moves behind the watermark instead of shifting an offset and
-making another record be skipped. Records changing mid-sync (tested with `FaultPlan.changes`): edits and inserts are
+Paging: every page is a new query from the last `updated` read (`skip=0`, see `fetch`), so a record edited or
+deleted while the sync pages moves behind the watermark or leaves instead of shifting an offset and making another
+record be skipped; `updated = ... and id > ...` walks more records than a page sharing one second. Records changing mid-sync (tested with `FaultPlan.changes`): edits and inserts are
 read later in the same sync or by the next one (its cursor is the last instant read, inclusive); a deletion is found
 by the next reconciliation; after the next sync that reconciles, the raw data equals the tenant's state, nothing
 lost or landed twice. The demo portal's custom fields (`*__cf`) carry the partner key and the canonical
@@ -79,24 +79,55 @@ class ImpartnerConnector:
         return ts.tz_convert(self.settings.tenant_timezone).strftime("%Y-%m-%d %H:%M:%S")
 
     def fetch(self, stream: str, cursor: str | None) -> Iterator[tuple[list, str | None]]:
+        """Changes since `cursor` (the last `updated` read, whole seconds, inclusive), oldest first.
+
+        No offsets: each page is a new query from the watermark, `updated >= <last updated read>` ordered
+        `updated asc, id asc` (`skip=0`), leaving out the records already read at exactly that second. A page wholly at
+        one second (more records share it than a page holds) continues by id inside that second (`updated = <it>
+        and id > <last id>`), then past it (`updated > <it>`). An offset would shift when a record read earlier is
+        edited or deleted meanwhile and skip one not yet read; a watermark and ids cannot."""
         low = pd.Timestamp(cursor) if cursor else None
-        skip = 0
+        seen_at_low: set[str] = set()   # ids already read whose `updated` is `low`
+        tie_after: int | None = None    # walking the records at `low` by id
+        past_low = False                # the records at `low` are all read: continue strictly after it
         while True:
-            params = {"orderby": "updated asc, id asc", "skip": skip, "take": self.take}
-            if low is not None:
-                params["filter"] = f"updated >= '{self._local(low)}'"
+            order = "updated asc, id asc"
+            if low is None:
+                condition = None
+            elif tie_after is not None:
+                condition, order = f"updated = '{self._local(low)}' and id > {tie_after}", "id asc"
+            else:
+                condition = f"updated {'>' if past_low else '>='} '{self._local(low)}'"
+            params = {"orderby": order, "skip": 0, "take": self.take}
+            if condition:
+                params["filter"] = condition
             response = self.client.get(f"/api/objects/v1/{stream}", params=params)
-            data = (response.body or {}).get("data") or {}
-            results = list(data.get("results") or [])
-            versions = [(None if r.get("id") is None else str(r["id"]), r.get("updated"), False, r) for r in results]
-            stamps = [pd.Timestamp(r["updated"]).tz_convert("UTC").floor("s") for r in results if r.get("updated")]
+            results = list(((response.body or {}).get("data") or {}).get("results") or [])
+            stamped = [(r, pd.Timestamp(r["updated"]).tz_convert("UTC").floor("s") if r.get("updated") else None)
+                       for r in results]
+            fresh = [r for r, t in stamped if not (t is not None and t == low and str(r.get("id")) in seen_at_low)]
+            versions = [(None if r.get("id") is None else str(r["id"]), r.get("updated"), False, r) for r in fresh]
+            stamps = [t for _, t in stamped if t is not None]
+            full = len(results) >= self.take
+            if tie_after is not None:
+                ids = [int(r["id"]) for r in results if r.get("id") is not None]
+                seen_at_low.update(str(i) for i in ids)
+                tie_after = max(ids) if (full and ids) else None
+                past_low = tie_after is None
+                yield versions, low.isoformat()
+                continue
             if stamps:
                 newest = max(stamps)
-                at_newest = sum(1 for s in stamps if s == newest)
-                skip = (skip + at_newest) if (low is not None and newest == low) else at_newest
-                low = newest
+                at_newest = {str(r.get("id")) for r, t in stamped if t == newest}
+                if newest == low:
+                    seen_at_low |= at_newest
+                else:
+                    seen_at_low, low, past_low = at_newest, newest, False
+                if full and all(t == low for t in stamps):    # a whole page at one second: walk it by id
+                    ids = [int(r["id"]) for r in results if r.get("id") is not None]
+                    tie_after = max(ids) if ids else None
             yield versions, low.isoformat() if low is not None else None
-            if len(results) < self.take or not stamps or int(params["skip"]) + len(results) >= int(data.get("count") or 0):
+            if not full or not stamps:
                 return
 
     def live_ids(self, stream: str) -> Iterator[list[str]]:
