@@ -14,7 +14,11 @@ contacts and engagements (meetings, calls, emails).
   equals the portal's state (deal-company associations of archived deals are not withdrawn).
 - Deletions: archived records come from the list endpoint with `archived=true` on every sync, as deletion versions.
 - Partners: companies whose `partner_property` (configurable, default `is_partner`) is `true`; the search filters on
-  it, so a company that stops being a partner stops arriving (it is not reported deleted).
+  it, so a company that stops being a partner stops arriving (it is not reported deleted). The cross-system partner
+  key is the company property `partner_key_property` (configurable, default `partner_key`): the connector requests
+  it and adds its value and name to each company's payload as `_apex: {partner_key, partner_key_property}` (the one
+  field not sent by HubSpot), which staging and partner matching read (versions landed before this field existed
+  fall back to the `partner_key` property).
 - Deal-partner links: v4 batch read of deal -> company associations for the deals changed since the cursor; the
   association label (USER_DEFINED) is the partner's role. Label names are the demo portal's (UNSURE: labels are
   portal-defined).
@@ -28,7 +32,9 @@ from collections.abc import Iterator
 from typing import Literal
 
 import pandas as pd
-from pydantic import Field, model_validator
+import re
+
+from pydantic import Field, field_validator, model_validator
 
 from connectors.base import SourceSettings, pacer_at, pacer_for, resolved_base_url
 from connectors.http import (Credentials, HttpClient, HttpError, OAuth2ClientCredentials, Pacer, RetryPolicy,
@@ -37,7 +43,7 @@ from connectors.http.paging import AfterCursor
 
 _COMMON = ["hubspot_owner_id"]
 STREAMS: dict[str, tuple[str, list[str]]] = {
-    "companies": ("companies", ["name", "domain", "partner_key", "partner_type", "partner_tier", "region", "country",
+    "companies": ("companies", ["name", "domain", "partner_type", "partner_tier", "region", "country",
                                 "partner_onboarded_on", "partner_churned_on", "executive_sponsor_owner_id",
                                 "createdate", *_COMMON]),
     "deals": ("deals", ["dealname", "amount", "deal_currency_code", "dealstage", "pipeline", "closedate",
@@ -61,13 +67,27 @@ class HubSpotSource(SourceSettings):
     client_secret_env: str | None = None
     refresh_token_env: str | None = None
     partner_property: str = Field(default="is_partner", description="company property that is 'true' on partners")
+    partner_key_property: str = Field(default="partner_key", description="company property holding the partner's "
+                                                                         "cross-system key (partner matching)")
     search_requests_per_second: float = Field(default=4.0, gt=0, description="search limit: 4-5 per second")
     search_result_cap: int = Field(default=10_000, ge=1, description="results one search can page through "
                                                                      "(HubSpot: 10,000)")
     streams: tuple[str, ...] = tuple(STREAMS)
 
+    @field_validator("partner_property", "partner_key_property")
+    @classmethod
+    def _internal_name(cls, value: str, info) -> str:
+        # HubSpot property internal names: lower-case letters, digits and underscores, starting with a letter
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value or ""):
+            raise ValueError(f"{info.field_name} must be a HubSpot property's internal name (lower-case letters, "
+                             f"digits and underscores, starting with a letter), not {value!r}")
+        return value
+
     @model_validator(mode="after")
     def _one_auth(self) -> "HubSpotSource":
+        if self.partner_property == self.partner_key_property:
+            raise ValueError(f"partner_key_property and partner_property name the same property "
+                             f"{self.partner_property!r}: one holds the partner's key, the other is 'true' on partners")
         if not self.token_env and not (self.client_id_env and self.client_secret_env and self.refresh_token_env):
             raise ValueError("set token_env (private app) or client_id_env, client_secret_env and refresh_token_env")
         return self
@@ -170,10 +190,22 @@ class HubSpotConnector:
             for records, new_cursor in self.search("deals", [], cursor):
                 yield self._associations(records), new_cursor
             return
+        if stream == "companies":
+            properties = [*properties, self.settings.partner_key_property]
         for records, new_cursor in self.search(object_type, properties, cursor):
-            yield [(r["id"], r["properties"].get(prop) or r.get("updatedAt"), False, r) for r in records], new_cursor
+            yield [(r["id"], r["properties"].get(prop) or r.get("updatedAt"), False, self._keyed(stream, r))
+                   for r in records], new_cursor
         for records in self.archived(object_type, properties):
-            yield [(r["id"], r.get("archivedAt") or r.get("updatedAt"), True, r) for r in records], None
+            yield [(r["id"], r.get("archivedAt") or r.get("updatedAt"), True, self._keyed(stream, r))
+                   for r in records], None
+
+    def _keyed(self, stream: str, record: dict) -> dict:
+        """A company with its partner key under the name staging reads, whatever the portal's property is called."""
+        if stream != "companies":
+            return record
+        name = self.settings.partner_key_property
+        return {**record, "_apex": {"partner_key": (record.get("properties") or {}).get(name),
+                                    "partner_key_property": name}}
 
     def _associations(self, deals: list[dict]) -> list:
         if not deals:

@@ -44,6 +44,7 @@ class Tenant:
     clock: pd.Timestamp
     credentials: dict[str, dict[str, str]] = field(default_factory=dict)
     hubspot_partner_property: str = "is_partner"
+    hubspot_partner_key_property: str = "partner_key"
 
     def __post_init__(self) -> None:
         self.clock = _utc(self.clock)
@@ -71,7 +72,8 @@ class Tenant:
             if system not in self._native:
                 state = render.current_state(self.streams(), self.clock)
                 build = getattr(render, system)
-                objects = build(state, self.hubspot_partner_property) if system == "hubspot" else build(state)
+                objects = (build(state, self.hubspot_partner_property, self.hubspot_partner_key_property)
+                           if system == "hubspot" else build(state))
                 self._native[system] = {obj: render.ordered(rows) for obj, rows in objects.items()}
             return self._native[system]
 
