@@ -90,6 +90,7 @@ class ImpartnerConnector:
         seen_at_low: set[str] = set()   # ids already read whose `updated` is `low`
         tie_after: int | None = None    # walking the records at `low` by id
         past_low = False                # the records at `low` are all read: continue strictly after it
+        remaining = None                # records the last watermark query matched and not yet read (its `count`)
         while True:
             order = "updated asc, id asc"
             if low is None:
@@ -102,7 +103,8 @@ class ImpartnerConnector:
             if condition:
                 params["filter"] = condition
             response = self.client.get(f"/api/objects/v1/{stream}", params=params)
-            results = list(((response.body or {}).get("data") or {}).get("results") or [])
+            data = (response.body or {}).get("data") or {}
+            results = list(data.get("results") or [])
             stamped = [(r, pd.Timestamp(r["updated"]).tz_convert("UTC").floor("s") if r.get("updated") else None)
                        for r in results]
             fresh = [r for r, t in stamped if not (t is not None and t == low and str(r.get("id")) in seen_at_low)]
@@ -114,8 +116,12 @@ class ImpartnerConnector:
                 seen_at_low.update(str(i) for i in ids)
                 tie_after = max(ids) if (full and ids) else None
                 past_low = tie_after is None
+                remaining = None if remaining is None else remaining - len(results)
                 yield versions, low.isoformat()
+                if remaining is not None and remaining <= 0:   # the last watermark query's records are all read
+                    return
                 continue
+            remaining = int(data["count"]) - len(results) if data.get("count") is not None else None
             if stamps:
                 newest = max(stamps)
                 at_newest = {str(r.get("id")) for r, t in stamped if t == newest}
@@ -127,7 +133,7 @@ class ImpartnerConnector:
                     ids = [int(r["id"]) for r in results if r.get("id") is not None]
                     tie_after = max(ids) if ids else None
             yield versions, low.isoformat() if low is not None else None
-            if not full or not stamps:
+            if not full or not stamps or (remaining is not None and remaining <= 0):
                 return
 
     def live_ids(self, stream: str) -> Iterator[list[str]]:

@@ -98,11 +98,12 @@ class PartnerStackConnector:
             if marks:
                 newest = max(marks)
                 at_newest = {i.get("key") for i in items if i.get(field) is not None and int(i[field]) == newest}
-                if newest == low:   # the whole page at one instant: page on inside it by key
-                    anchor = items[-1].get("key")
+                if newest == low:
                     seen_at_low |= at_newest
                 else:
                     seen_at_low, low = at_newest, newest
+                if len(items) >= self.page and all(m == low for m in marks):   # a whole page at one instant:
+                    anchor = items[-1].get("key")                              # page on inside it by key
             yield ([(i.get("key"), _iso(i.get("updated_at") or i.get("created_at")), False, i) for i in fresh],
                    str(low) if low is not None else cursor)
             if not data.get("has_more") or not items:

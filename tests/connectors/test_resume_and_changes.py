@@ -150,3 +150,38 @@ def test_records_changing_while_the_sync_pages_are_neither_lost_nor_doubled(syst
         assert index(zip(got["stream"], got["source_id"], got["source_updated_at"], got["is_deleted"])) == \
             index((obj, r["_id"], pd.Timestamp(r["_updated"]).tz_convert("UTC"), r["_deleted"])
                   for obj, rows in objects.items() for r in rows)
+
+
+def test_changes_switched_in_a_separate_simulator_process(tmp_path):
+    """`python -m connectors.simulator` takes the changes fault from its spec and `/_admin/faults` switches it: the
+    inserts it made while a sync paged are all landed once the next (quiet) sync has run."""
+    import json
+
+    import requests
+
+    from tests.connectors.simhelpers import CLOCK, PROFILE
+
+    spec = {"tenants": [{"name": "acme", "profile": PROFILE.model_dump(mode="json"), "clock": str(CLOCK),
+                         "credentials": {"partnerstack": cases.CREDS["partnerstack"]}}],
+            "page_limits": {"partnerstack": 2},
+            "faults": {"changes": 1.0, "change_kinds": ["insert", "edit"], "max_changes": 6, "seed": 3}}
+    (tmp_path / "spec.json").write_text(json.dumps(spec))
+    proc = subprocess.Popen([sys.executable, "-m", "connectors.simulator", str(tmp_path / "spec.json")],
+                            stdout=subprocess.PIPE, text=True, cwd=os.getcwd())
+    try:
+        base = proc.stdout.readline().strip()
+        assert base.startswith("http://127.0.0.1:"), base
+        wh = make_engine(f"sqlite:///{tmp_path}/wh.sqlite")
+        sync.sync(wh, cases.make("partnerstack", base, 2))
+        done = requests.post(f"{base}/_admin/faults", json={"changes": 0.0}, timeout=10).json()
+        sync.sync(wh, cases.make("partnerstack", base, 2))
+        index = requests.post(f"{base}/_admin/index", json={"tenant": "acme", "system": "partnerstack"},
+                              timeout=10).json()
+    finally:
+        proc.kill()
+        proc.wait()
+    assert sum(done["change_counts"].values()) == 6 and set(done["change_counts"]) == {"insert", "edit"}
+    inserted = {(obj, rid) for _, obj, kind, rid in done["changes"] if kind == "insert"}
+    got = latest_landed(wh, "partnerstack", "acme")
+    assert inserted <= set(zip(got["stream"], got["source_id"]))
+    assert set(zip(got["stream"], got["source_id"])) == {(o, i) for o, ids in index.items() for i in ids}
