@@ -18,10 +18,13 @@ Everything here rests on third-party connector code (prm_apis.md section 4, medi
 Auth: `Authorization: prm-key <api key>` (`api_key_env`). Incremental on `Updated`, ordered `updated asc, id asc`.
 Paging: every page is a new query from the last `updated` read (`skip=0`, see `fetch`), so a record edited or
 deleted while the sync pages moves behind the watermark or leaves instead of shifting an offset and making another
-record be skipped; `updated = ... and id > ...` walks more records than a page sharing one second. Records changing mid-sync (tested with `FaultPlan.changes`): edits and inserts are
-read later in the same sync or by the next one (its cursor is the last instant read, inclusive); a deletion is found
-by the next reconciliation; after the next sync that reconciles, the raw data equals the tenant's state, nothing
-lost or landed twice. The demo portal's custom fields (`*__cf`) carry the partner key and the canonical
+record be skipped; `updated = ... and id > ...` walks more records than a page sharing one second.
+
+Records changing mid-sync (tested with `FaultPlan.changes`): edits and inserts are read later in the same sync or by
+the next one (its cursor is the last instant read, inclusive); a deletion is found by the next reconciliation; after
+the next sync that reconciles, the raw data equals the tenant's state, nothing lost or landed twice.
+
+The demo portal's custom fields (`*__cf`) carry the partner key and the canonical
 attributes Impartner has no standard field for (README, "Sources").
 """
 

@@ -4,13 +4,13 @@ Grain: one change = one record of one object of one system, made "now" at the te
 second on (so every change has a later last-modified time than anything served before it, as on a real system).
 Which changes a system can show is what its API exposes:
 
-| system | objects changed | kinds |
-|---|---|---|
-| salesforce | every streamed sObject | edit, insert, delete (`IsDeleted` through `queryAll`) |
-| hubspot | companies, deals, contacts, meetings, calls, emails (not the associations) | edit, insert, delete (archived) |
-| partnerstack | partnerships, groups, customers, deals, leads: edit, insert; transactions (append-only): insert | no deletions: the API exposes none |
-| impartner | every object | edit, insert, delete (the record is no longer served) |
-| crossbeam | overlaps: edit, insert, delete (`is_deleted` in the bookmark); partners: edit, insert | partner deletions are not changed (full refresh cannot show them) |
+- salesforce: every streamed sObject; edit, insert, delete (`IsDeleted` through `queryAll`);
+- hubspot: companies, deals, contacts, meetings, calls, emails (not the associations); edit, insert, delete (archived);
+- partnerstack: partnerships, groups, customers, deals, leads: edit, insert; transactions (append-only): insert; no
+  deletions, as the API exposes none;
+- impartner: every object; edit, insert, delete (the record is no longer served);
+- crossbeam: overlaps: edit, insert, delete (`is_deleted` in the bookmark); partners: edit, insert (a full refresh
+  cannot show a partner's deletion).
 
 - edit: a served text field gains a marker (" ~N") where the record has one, and the last-modified time moves to now;
 - insert: a copy of a live record under a new id of the system's own shape (transactions: created now);
