@@ -8,7 +8,9 @@ page's boundary, and lands nothing twice. Deletions land as versions with `is_de
 Id reconciliation (for APIs that show no deletions, only stop serving a record): a connector with `live_ids(stream)`
 and `reconcile_every` (a timedelta) has, at most once per `reconcile_every`, every id it still serves compared with
 the ids landed and live; each landed id no longer served lands a deletion version (its last payload, stamped with the
-fetch time). The time of the last reconciliation is kept in `connector_cursors` under the stream `<stream>#ids`.
+fetch time). The time of the last reconciliation is kept in `connector_cursors` under the stream `<stream>#ids`. A
+stream's first sync (no cursor before it) only starts the period: it read everything just now, and listing every id
+again would double a full sync's requests.
 """
 
 from __future__ import annotations
@@ -197,6 +199,9 @@ def reconcile(engine: sa.Engine, connector: Connector, stream: str, state: Strea
     now = pd.Timestamp(fetched_at)
     now = now.tz_convert("UTC") if now.tzinfo else now.tz_localize("UTC")
     if last is not None and pd.Timestamp(last) > now - every:
+        return
+    if state.cursor_before is None:
+        landing.save_cursor(engine, connector.org_id, connector.source, marker, now.isoformat())
         return
     served: set[str] = set()
     for ids in connector.live_ids(stream):

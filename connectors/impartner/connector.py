@@ -11,7 +11,7 @@ Everything here rests on third-party connector code (prm_apis.md section 4, medi
   switch it off) it lists every id the tenant still serves (`fields=Id`, keyset on `id > <last>`, so deletions
   while it lists cannot shift an id out of a page) and `connectors.sync.reconcile` lands a deletion for each id
   landed live that is no longer served (stamped with the fetch time: the deletion's real time is unknown). Costs one
-  request per `page_size` ids of the stream. If Impartner instead hides deleted records behind a flag, the ids are
+  request per `page_size` ids of the stream; a stream's first (full) sync only starts the period. If Impartner instead hides deleted records behind a flag, the ids are
   still not served and the same holds; if it keeps serving them marked inactive, they are not deletions here;
 - rate limits: unknown; 429 is retried and `requests_per_second` paces when set.
 
