@@ -18,6 +18,9 @@ day with its neighbours:
   deviation exceeds delta / 2, so the effect size is part of the test.
 - **alarm** (severity `alert`): CUSUM above h and |d_t| >= delta, or the shock rule (|z| >= 3.5 and |d| >= delta on
   two consecutive days). **watch**: CUSUM above h/2 with |d_t| >= delta. The CUSUM resets at an alarm.
+- **slide**: a move too slow for the lagged baseline (it follows the score, so the deviation never reaches delta):
+  the level of the last 14 days and of four earlier 30-day blocks, 45 days apart, in one order and spanning at
+  least `slide_points` (default 9) is an alarm, measured against the oldest block's level.
 - **episode**: an alarm opens an episode that holds the baseline of that day; it ends when the score returns within
   delta/2 of it on three consecutive days (`returned`), when someone accepts the level as the new normal
   (`rebased`), or after `max_episode_days` without return (`expired`: the level is taken as the new normal).
@@ -43,6 +46,9 @@ EVENTS = (NONE, LEARNING, DATA_QUALITY, WATCH, ALERT)
 UP, DOWN = "up", "down"
 OPEN, RETURNED, REBASED, EXPIRED = "open", "returned", "rebased", "expired"
 MAD_TO_SIGMA = 1.4826
+# How far back from an alarm the start of the change is looked for: the baseline's far end. Longer windows took in
+# older wander and dated changes worse in the backtest (median error 24 days at 90, 30 at 150, 50 at 240).
+ONSET_LOOKBACK_DAYS = 90
 
 
 STAGES = ("early_stage", "growth", "mature")
@@ -61,10 +67,11 @@ class StageSettings(BaseModel):
     min_effect_sigmas: float | None = Field(default=None, ge=0)
     learning_days: int | None = Field(default=None, ge=0)
     max_hold_days: int | None = Field(default=None, ge=1)
+    slide_points: float | None = Field(default=None, gt=0)
 
 
 # Tuned on the backtest's tuning half (docs/drift.md): early-stage scores swing by 15-40 points on noise alone.
-DEFAULT_BY_STAGE = {"early_stage": StageSettings(min_effect_points=18.0, max_hold_days=30)}
+DEFAULT_BY_STAGE = {"early_stage": StageSettings(min_effect_points=18.0, max_hold_days=30, slide_points=24.0)}
 
 
 class DriftSettings(BaseModel):
@@ -103,6 +110,12 @@ class DriftSettings(BaseModel):
                                                                   "after this many days without an alarm")
     reference_fraction: float = Field(default=0.5, gt=0, lt=1, description="CUSUM reference value k as a fraction "
                                                                            "of the minimum effect (0.5: k = delta/2)")
+    slide_points: float | None = Field(default=9.0, gt=0, description="slide rule: a steady move of this many points "
+                                                                      "over the slide blocks (None: off)")
+    slide_blocks: int = Field(default=4, ge=2, description="slide rule: earlier blocks the level must have passed "
+                                                           "through in order")
+    slide_gap_days: int = Field(default=45, ge=7, description="slide rule: days between the blocks")
+    slide_block_days: int = Field(default=30, ge=7, description="slide rule: length of each earlier block")
     by_stage: dict[Literal["early_stage", "growth", "mature"], StageSettings] = Field(
         default_factory=lambda: dict(DEFAULT_BY_STAGE), description="per programme stage: knobs replacing the ones above (see `for_stage`)")
 
@@ -326,6 +339,8 @@ class _Detector:
             shock_run = np.where(shock_today & (np.sign(shock_run) == sign_today), shock_run + sign_today,
                                  np.where(shock_today, sign_today, 0)).astype(int)
             shock_alarm = np.abs(shock_run) >= s.shock_days
+            slide_dir, slide_base = self._slide(t, usable, start, ok)
+            slide_dir = np.where(evaluated, slide_dir, 0)
 
             for j in range(S):
                 if ep_open[j] and ok[j]:
@@ -360,25 +375,30 @@ class _Detector:
                                     f"{need[j]} days of history")
                 if not evaluated[j]:
                     continue
-                up_alarm = (c_up[j] > s.cusum_h and effect[j] >= floor[j]) or (shock_alarm[j] and d[j] > 0)
-                down_alarm = (c_down[j] > s.cusum_h and effect[j] <= -floor[j]) or (shock_alarm[j] and d[j] < 0)
+                cusum_up = c_up[j] > s.cusum_h and effect[j] >= floor[j]
+                cusum_down = c_down[j] > s.cusum_h and effect[j] <= -floor[j]
+                up_alarm = cusum_up or (shock_alarm[j] and d[j] > 0) or slide_dir[j] > 0
+                down_alarm = cusum_down or (shock_alarm[j] and d[j] < 0) or slide_dir[j] < 0
                 watch_up = c_up[j] > s.cusum_h * s.watch_fraction and effect[j] >= floor[j]
                 watch_down = c_down[j] > s.cusum_h * s.watch_fraction and effect[j] <= -floor[j]
                 if up_alarm or down_alarm:
                     sign = 1 if up_alarm else -1
                     event[t, j] = ALERT
                     direction[t, j] = UP if sign > 0 else DOWN
-                    trigger[t, j] = "shock" if shock_alarm[j] and not (
-                        (c_up[j] if sign > 0 else c_down[j]) > s.cusum_h) else "cusum"
+                    by_cusum = cusum_up if sign > 0 else cusum_down
+                    by_shock = shock_alarm[j] and np.sign(d[j]) == sign
+                    trigger[t, j] = "cusum" if by_cusum else "shock" if by_shock else "slide"
                     if not ep_open[j]:
                         ep_open[j] = True
                         ep_start[j] = t
-                        ep_base[j] = baseline[j]
+                        # A slide is measured against the level before it began, which the lagged baseline has
+                        # partly followed: the episode returns when the score is back at that earlier level.
+                        ep_base[j] = slide_base[j] if trigger[t, j] == "slide" else baseline[j]
                         ep_dir[j] = sign
                         ep_return[j] = 0
                         episode[t, j] = OPEN
                         episode_start[t, j] = self.days[t].date()
-                        episode_baseline[t, j] = baseline[j]
+                        episode_baseline[t, j] = ep_base[j]
                         episode_direction[t, j] = direction[t, j]
                     c_up[j] = c_down[j] = 0.0
                     shock_run[j] = 0
@@ -449,6 +469,39 @@ class _Detector:
             base[j] = float(np.median(self.v[keep, j])) if len(keep) else np.nan
         return base, n, lagged
 
+    def _slide(self, t: int, usable: np.ndarray, start: np.ndarray, ok: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """The slide rule: the level of the last 14 days and of `slide_blocks` earlier blocks, `slide_gap_days`
+        apart, all in one order and spanning at least `slide_points`. A move that slow keeps pace with the lagged
+        baseline (the deviation never reaches the minimum effect), while noise wanders back and forth and rarely
+        passes five levels in order. Returns the direction per series (+1, -1, 0) and the oldest block's level."""
+        s = self.s
+        S = usable.shape[1]
+        none = np.zeros(S, dtype=int), np.full(S, np.nan)
+        if s.slide_points is None:
+            return none
+        lo_now = max(0, t - 13)
+        rows = np.arange(lo_now, t + 1)
+        now_mask = np.vstack([usable[lo_now:t], ok[None, :]]) & (rows[:, None] >= start[None, :])
+        level, n_now = _masked_median(self.v[lo_now:t + 1], now_mask)
+        levels = [level]
+        enough = n_now >= 10
+        for k in range(1, s.slide_blocks + 1):
+            hi = t - k * s.slide_gap_days + 1
+            lo = hi - s.slide_block_days
+            if lo < 0:
+                return none
+            block_rows = np.arange(lo, hi)
+            med, n = _masked_median(self.v[lo:hi], usable[lo:hi] & (block_rows[:, None] >= start[None, :]))
+            enough &= n >= (2 * s.slide_block_days) // 3
+            levels.append(med)
+        stacked = np.vstack(levels)                       # newest first
+        steps = np.diff(stacked, axis=0)                  # earlier minus later level
+        with np.errstate(invalid="ignore"):
+            down = (steps > 0).all(axis=0) & (stacked[-1] - stacked[0] >= s.slide_points)
+            up = (steps < 0).all(axis=0) & (stacked[0] - stacked[-1] >= s.slide_points)
+        direction = np.where(enough & up, 1, np.where(enough & down, -1, 0))
+        return direction, stacked[-1]
+
     def _sigma(self, t: int, dev: np.ndarray, dev_ok: np.ndarray, start: np.ndarray,
                last_sigma: np.ndarray) -> np.ndarray:
         s = self.s
@@ -489,24 +542,46 @@ def _masked_mad(values: np.ndarray, mask: np.ndarray) -> tuple[np.ndarray, np.nd
 
 
 def onset(days: pd.DatetimeIndex, values: np.ndarray, *, min_segment: int = 2) -> pd.Timestamp | None:
-    """The most likely start of a level shift within `values` (a least-squares split into two constant segments,
-    the l2 cost of PELT with one change point). None when there are too few values."""
+    """The most likely day a change began within `values`: the best least-squares fit of two shapes over every
+    split day, a **step** (constant, then another constant: the l2 cost of PELT with one change point) and a
+    **slide** (constant, then a straight line starting from that constant: a hinge). Scores on rolling windows turn
+    a sudden change in the programme into a slide as long as the signals' windows, so a step model alone dates a
+    slide near its middle; the hinge dates it at its knee. The shape with the smaller residual wins. None when
+    there are too few values."""
     x = np.asarray(values, dtype=float)
     keep = ~np.isnan(x)
     x, days = x[keep], days[keep]
     n = len(x)
     if n < 2 * min_segment:
         return None
+    idx = np.arange(min_segment, n - min_segment + 1)
     c1 = np.cumsum(x)
     c2 = np.cumsum(x * x)
-    best, best_i = math.inf, None
-    for i in range(min_segment, n - min_segment + 1):
-        left = c2[i - 1] - c1[i - 1] ** 2 / i
-        right_sum = c1[-1] - c1[i - 1]
-        right = (c2[-1] - c2[i - 1]) - right_sum ** 2 / (n - i)
-        if left + right < best:
-            best, best_i = left + right, i
-    return None if best_i is None else pd.Timestamp(days[best_i])
+    left = c2[idx - 1] - c1[idx - 1] ** 2 / idx
+    right_sum = c1[-1] - c1[idx - 1]
+    right = (c2[-1] - c2[idx - 1]) - right_sum ** 2 / (n - idx)
+    step_cost = left + right
+    slide_cost = _hinge_costs(x, idx)
+    i_step, i_slide = int(np.argmin(step_cost)), int(np.argmin(slide_cost))
+    best = idx[i_step] if step_cost[i_step] <= slide_cost[i_slide] else idx[i_slide]
+    return pd.Timestamp(days[best])
+
+
+def _hinge_costs(x: np.ndarray, splits: np.ndarray) -> np.ndarray:
+    """Residual sum of squares of x ~ a + b * max(0, t - k) for each split k (all splits in one matrix pass)."""
+    n = len(x)
+    t = np.arange(n, dtype=float)
+    ramp = np.maximum(0.0, t[None, :] - splits[:, None].astype(float))      # (splits, n)
+    s_r = ramp.sum(axis=1)
+    s_rr = (ramp * ramp).sum(axis=1)
+    s_rx = ramp @ x
+    s_x, s_xx = x.sum(), float(x @ x)
+    # Normal equations of the two-parameter regression, solved in closed form per split.
+    det = n * s_rr - s_r * s_r
+    with np.errstate(all="ignore"):
+        b = np.where(det > 0, (n * s_rx - s_r * s_x) / det, 0.0)
+    a = (s_x - b * s_r) / n
+    return s_xx - 2 * a * s_x - 2 * b * s_rx + n * a * a + 2 * a * b * s_r + b * b * s_rr
 
 
 def explain_change(before: Mapping[str, float], after: Mapping[str, float],

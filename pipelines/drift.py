@@ -20,7 +20,8 @@ import sqlalchemy as sa
 from apex_model.alert_text import day_text, digest_title, failure_title, finding_line, series_name
 from apex_model.alerting import (DQ, ESCALATED, GREW, OPENED, REMINDER, RESOLVED, WATCH_OPENED, AlertRecord, Item,
                                  for_severities, group_by_day, replay, with_explanation)
-from apex_model.drift import ALERT, SERIES_IDS, WATCH, Rebase, detect, explain_change, onset
+from apex_model.drift import (ALERT, ONSET_LOOKBACK_DAYS, SERIES_IDS, WATCH, Rebase, detect, explain_change,
+                              onset)
 from apex_model.model import DIMENSION_IDS, ApexModel
 from connectors.notify import DeliveryError, Notification
 from dbt_like_sql.drift_schema import apex_alert_actions, apex_alert_notifications, apex_alerts, apex_drift_events
@@ -251,7 +252,7 @@ class _Explainer:
         out: dict = {}
         ref = self.reference_day(series, day, baseline)
         s = self.scores[series]
-        start = pd.Timestamp(day) - pd.Timedelta(days=120)
+        start = pd.Timestamp(day) - pd.Timedelta(days=ONSET_LOOKBACK_DAYS)
         when = onset(s.loc[start:pd.Timestamp(day)].index, s.loc[start:pd.Timestamp(day)].to_numpy())
         if when is not None:
             out["onset"] = when.date().isoformat()

@@ -6,7 +6,7 @@ organisations:
     cycles:                           # history kept: closed cycles stay listed, the next starts where one ended
       - id: 2026-h2
         phase: measure                # assess | design | build | measure | optimize
-        start: 2026-07-01
+        start: 2026-07-01            # a date, or relative to the day the file is loaded: today-150, today+30
         end: 2026-12-31
         focus:                        # two or three focus dimensions, each with a target score (1..100)
           - {dimension: D4, target: 65}
@@ -25,10 +25,11 @@ from __future__ import annotations
 from datetime import date
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from apex_model.measure import CycleSpec, FocusTarget
 from apex_model.surveys import SurveyAgeing
+from connectors.sandbox.profile import resolve_relative_day
 
 DimensionId = Literal["D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8"]
 
@@ -49,6 +50,12 @@ class CycleConfig(_Strict):
     end: date
     focus: tuple[FocusConfig, ...] = Field(min_length=2, max_length=3,
                                            description="two or three focus dimensions (APEX: not everything at once)")
+
+    @field_validator("start", "end", mode="before")
+    @classmethod
+    def _relative(cls, value: object) -> object:
+        # `today-150` as in the sandbox events: a demo's cycles stay around the days the demo scores on any day.
+        return resolve_relative_day(value)
 
     @model_validator(mode="after")
     def _consistent(self) -> "CycleConfig":

@@ -206,3 +206,29 @@ def test_scale_is_not_shrunk_by_a_plateau_of_constant_deviations() -> None:
     later = held["sigma"].loc[DAYS[300]:]
     assert (later >= 0.4 * plain.loc[DAYS[300]:]).all()
     assert later.min() > 1.5
+
+
+def test_onset_dates_a_slow_slide_at_its_knee() -> None:
+    """A rolling-window score turns a collapse into a slide; the start is where the slide begins, not its middle."""
+    days = pd.date_range("2025-01-01", periods=240)
+    values = np.r_[np.full(100, 60.0), 60.0 - 0.15 * np.arange(140)] + ar_noise(11, sd=0.5, n=240)
+    found = onset(days, values)
+    assert abs((found - days[100]).days) <= 10
+
+
+def test_a_slide_too_slow_for_the_cusum_is_found_by_the_slide_rule() -> None:
+    # 12 points over 220 days: the lagged baseline keeps within ~4 points of the score, so the deviation never
+    # reaches the 7-point effect; the level passes five 45-day-apart levels in order and adds up to 9 points.
+    values = 60 + ar_noise(12, sd=0.8)
+    values[100:320] -= np.linspace(0, 12, 220)
+    values[320:] -= 12
+    assert alarm_days(run(values, DriftSettings(slide_points=None))) == []
+    result = run(values)
+    days = alarm_days(result)
+    assert len(days) == 1
+    row = result[result["as_of"] == days[0]].iloc[0]
+    assert row["trigger"] == "slide" and row["direction"] == "down"
+    # Found once the slide has added up to about the slide size (8 points by day 250, 9 by day 265), against the
+    # level from before the slide (60), not the lagged baseline that followed it.
+    assert DAYS[240] <= days[0] <= DAYS[290]
+    assert row["deviation"] > -7 and row["episode_baseline"] == pytest.approx(60, abs=1.5)

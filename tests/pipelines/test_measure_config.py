@@ -27,6 +27,16 @@ def test_a_valid_history_loads() -> None:
     assert org.cycles[1].spec().focus_dimensions == ("D4", "D7")
 
 
+def test_cycle_dates_may_be_relative_to_the_day_the_file_is_loaded() -> None:
+    from datetime import date, timedelta
+
+    dep = parse_deployment(org_with([cycle(start="today-150", end="today+30")]), "apex.yaml")
+    c = dep.organisations[0].cycles[0]
+    assert (c.start, c.end) == (date.today() - timedelta(days=150), date.today() + timedelta(days=30))
+    with pytest.raises(ApexConfigError, match="start"):
+        parse_deployment(org_with([cycle(start="yesterday")]), "apex.yaml")
+
+
 @pytest.mark.parametrize("cycles, message", [
     ([cycle(focus=(("D4", 70),))], "focus"),
     ([cycle(focus=(("D1", 50), ("D2", 50), ("D3", 50), ("D4", 50)))], "focus"),
