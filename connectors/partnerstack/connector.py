@@ -4,7 +4,8 @@ transactions.
 - Auth: HTTP Basic with the vendor public key as user and the secret key as password (`public_key_env`,
   `secret_key_env`); production keys, not test keys, for real data.
 - Incremental: `min_updated=<cursor ms>` with `order_by=updated_at` (inclusive lower bound, UNSURE: the docs do not
-  say whether `min_updated` is inclusive; the connector treats it as inclusive and skips the duplicates);
+  say whether `min_updated` is inclusive; the connector treats it as inclusive and skips the duplicates, and its
+  paging relies on that on every page: were it exclusive, records sharing a page's last millisecond could be missed);
   transactions are append-only and read with `min_created` / `order_by=created_at`, as Airbyte does.
 - Paging: every page is requested afresh from the latest cursor value read (`min_updated`/`min_created`), leaving
   out the records already read at that value, until `has_more` is false; `starting_after=<key>` only inside a run of
