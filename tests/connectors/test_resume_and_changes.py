@@ -25,7 +25,7 @@ from tests.connectors.simhelpers import landed, latest_landed
 # page size per system: small enough for many pages from the small sandbox tenant; slow answers keep the sync
 # running long enough to be killed mid-way (seconds per request)
 PAGE = {"salesforce": 5, "hubspot": 5, "partnerstack": 2, "impartner": 2, "crossbeam": 2}
-SLOW = {"salesforce": 0.05, "hubspot": 0.05, "partnerstack": 0.15, "impartner": 0.15, "crossbeam": 0.15}
+SLOW = {"salesforce": 0.05, "hubspot": 0.05, "partnerstack": 0.25, "impartner": 0.25, "crossbeam": 0.25}
 # share of requests before which a record changes: the small PRM tenants take few requests, so more of them
 CHANGES = {"salesforce": 0.35, "hubspot": 0.35, "partnerstack": 0.6, "impartner": 0.6, "crossbeam": 0.6}
 
