@@ -269,7 +269,8 @@ def report(settings: DriftSettings, out: Path = RESULTS, workers: int = 2) -> No
             shifts, stables = run(settings, split, stages, workers=workers)
             evaluated += len(shifts) + len(stables)
             s = summarise(shifts, stables)
-            rows.append(f"| {split} | {label} | {len(shifts)} | {s['large']} | {_fmt(s['recall_7d'])} | "
+            rows.append(f"| {split} | {label} | {len(shifts)} | {s['large']} ({s['censored']} censored) | "
+                        f"{_fmt(s['recall_7d'])} | "
                         f"{_fmt(s['recall_any'])} | {_fmt(s['median_delay_reached'])} | "
                         f"{_fmt(s['median_delay_start'])} | {_fmt(s['median_onset_error'])} | {s['stable_orgs']} | "
                         f"{_fmt(s['false_per_org_quarter'])} | {s['false_on_real_moves']} of {s['false_total']} |")
