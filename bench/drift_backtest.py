@@ -79,6 +79,14 @@ class ShiftOutcome:
     early_alarms: int
     other_alarms: int
     onset: pd.Timestamp | None = None
+    told: pd.Timestamp | None = None
+
+    @property
+    def told_delay(self) -> float | None:
+        """Days from the score's 10-point move to the first alert message about the shift (see `_first_told`)."""
+        if self.told is None or self.reached is None:
+            return None
+        return (self.told - self.reached).days
 
     @property
     def onset_error(self) -> float | None:
@@ -114,7 +122,8 @@ def evaluate_shift(scenario: Scenario, settings: DriftSettings) -> ShiftOutcome:
     visible_mask = (horizon * sign) >= VISIBLE_SHIFT
     visible = horizon.index[visible_mask.to_numpy()][0] if visible_mask.any() else None
     scores, gates = series_frames(shifted, settings)
-    found = alarms(detect(scores, settings, gate_reasons=gates))
+    result = detect(scores, settings, gate_reasons=gates)
+    found = alarms(result)
     found = found[found["as_of"] >= pd.Timestamp(EVALUATION_START)]
     want = "up" if sign > 0 else "down"
     on_dim = found[found["series"] == dim]
@@ -132,8 +141,23 @@ def evaluate_shift(scenario: Scenario, settings: DriftSettings) -> ShiftOutcome:
         # What the alert's explanation would say (pipelines/drift.py): the start looked for before the alarm day.
         window = scores[dim].loc[detected - pd.Timedelta(days=ONSET_LOOKBACK_DAYS):detected]
         likely = onset(window.index, window.to_numpy())
+    told = _first_told(result, dim, want, max(start, shows))
+    if detected is not None and detected <= shows:
+        told = detected if told is None else min(told, detected)
     return ShiftOutcome(scenario.name, scenario.split, scenario.stage, dim, size, want, start, reached,
-                        detected, len(early), len(others), likely)
+                        detected, len(early), len(others), likely, told)
+
+
+def _first_told(result: pd.DataFrame, series: str, direction: str, since: pd.Timestamp) -> pd.Timestamp | None:
+    """The first day on or after `since` that the alert lifecycle (apex_model/alerting.py) sent an alert-severity
+    message about `series` moving in `direction`: opened, escalated from watch, or grown (an alert that was already
+    open, by chance, when the shift came, is told again as "grew" once the shift makes it larger)."""
+    from apex_model.alerting import ESCALATED, GREW, OPENED, replay
+
+    _, items = replay("bench", result[result["series"] == series])
+    days = [pd.Timestamp(i.as_of) for i in items if i.series == series and i.direction == direction
+            and i.severity == "alert" and i.kind in (OPENED, ESCALATED, GREW) and pd.Timestamp(i.as_of) >= since]
+    return min(days) if days else None
 
 
 @dataclass
@@ -202,6 +226,7 @@ def summarise(shifts: list[ShiftOutcome], stables: list[StableOutcome]) -> dict:
     censored = [s for s in shifts if s.size >= LARGE_SHIFT and s.reached is not None and s not in judgeable]
     in_time = [s for s in large if s.delay_from_reached is not None and s.delay_from_reached <= DETECTION_WINDOW_DAYS]
     found = [s for s in large if s.detected is not None]
+    told_in_time = [s for s in large if s.told_delay is not None and s.told_delay <= DETECTION_WINDOW_DAYS]
     delays = [s.delay_from_reached for s in found]
     starts = [s.delay_from_start for s in found]
     onset_errors = [abs(s.onset_error) for s in found if s.onset_error is not None]
@@ -213,6 +238,7 @@ def summarise(shifts: list[ShiftOutcome], stables: list[StableOutcome]) -> dict:
         "censored": len(censored),
         "recall_7d": len(in_time) / len(large) if large else float("nan"),
         "recall_any": len(found) / len(large) if large else float("nan"),
+        "told_7d": len(told_in_time) / len(large) if large else float("nan"),
         "median_delay_reached": statistics.median(delays) if delays else float("nan"),
         "median_delay_start": statistics.median(starts) if starts else float("nan"),
         "median_onset_error": statistics.median(onset_errors) if onset_errors else float("nan"),
@@ -269,7 +295,8 @@ def report(settings: DriftSettings, out: Path = RESULTS, workers: int = 2) -> No
             shifts, stables = run(settings, split, stages, workers=workers)
             evaluated += len(shifts) + len(stables)
             s = summarise(shifts, stables)
-            rows.append(f"| {split} | {label} | {len(shifts)} | {s['large']} | {_fmt(s['recall_7d'])} | "
+            rows.append(f"| {split} | {label} | {len(shifts)} | {s['large']} ({s['censored']} censored) | "
+                        f"{_fmt(s['recall_7d'])} | {_fmt(s['told_7d'])} | "
                         f"{_fmt(s['recall_any'])} | {_fmt(s['median_delay_reached'])} | "
                         f"{_fmt(s['median_delay_start'])} | {_fmt(s['median_onset_error'])} | {s['stable_orgs']} | "
                         f"{_fmt(s['false_per_org_quarter'])} | {s['false_on_real_moves']} of {s['false_total']} |")
@@ -283,10 +310,10 @@ def report(settings: DriftSettings, out: Path = RESULTS, workers: int = 2) -> No
         f"cache `{scenarios_module.CACHE.name}` (fingerprint of the signal and score code); {evaluated} of "
         f"{len(all_scenarios())} scenarios cached and evaluated.",
         "",
-        "| split | stages | shifted scenarios | shifts >= 10 pts | recall within 7 days | recall (any delay) | median delay from the "
+        "| split | stages | shifted scenarios | shifts >= 10 pts | recall within 7 days | told within 7 days (an alert message opened, escalated or grown) | recall (any delay) | median delay from the "
         "score's 10-point move (days) | median delay from the latent start (days) | median error of the likely start (days) | stable orgs | false alerts per "
         "org per quarter | of which the score itself moved >= 8 pts |",
-        "|---|---|---|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
     ]

@@ -4,6 +4,13 @@ Each page's record versions are enveloped and landed into `raw_<source>` (idempo
 skipped) in one transaction; only after that commit is the stream's cursor in `connector_cursors` moved to the page's
 high-water mark. A sync killed at any point therefore resumes at the last committed page, refetches at most that
 page's boundary, and lands nothing twice. Deletions land as versions with `is_deleted` true, never as removals.
+
+Id reconciliation (for APIs that show no deletions, only stop serving a record): a connector with `live_ids(stream)`
+and `reconcile_every` (a timedelta) has, at most once per `reconcile_every`, every id it still serves compared with
+the ids landed and live; each landed id no longer served lands a deletion version (its last payload, stamped with the
+fetch time). The time of the last reconciliation is kept in `connector_cursors` under the stream `<stream>#ids`. A
+stream's first sync (no cursor before it) only starts the period: it read everything just now, and listing every id
+again would double a full sync's requests.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ class StreamSync:
     pages: int = 0
     cursor_before: str | None = None
     cursor_after: str | None = None
+    reconciled_deletions: int | None = None   # deletions found by id reconciliation (None: none ran)
 
 
 @dataclass
@@ -214,5 +222,54 @@ def _sync(engine: sa.Engine, connector: Connector, *, streams: list[str] | None,
             if new_cursor is not None and new_cursor != state.cursor_after:
                 landing.save_cursor(engine, connector.org_id, connector.source, stream, new_cursor)
                 state.cursor_after = new_cursor
+        reconcile(engine, connector, stream, state, fetched_at)
     result.seconds = time.perf_counter() - started
     return result
+
+
+RECONCILED = "#ids"
+
+
+def reconcile(engine: sa.Engine, connector: Connector, stream: str, state: StreamSync, fetched_at: datetime) -> None:
+    """Land deletions for the ids landed live that the system no longer serves (see the module docstring). Runs
+    after the stream's changes are landed, so a record created since is served and never mistaken for deleted; one
+    deleted while the ids are listed is found by the next reconciliation."""
+    every = getattr(connector, "reconcile_every", None)
+    if every is None or not hasattr(connector, "live_ids"):
+        return
+    marker = stream + RECONCILED
+    last = landing.read_cursor(engine, connector.org_id, connector.source, marker)
+    now = pd.Timestamp(fetched_at)
+    now = now.tz_convert("UTC") if now.tzinfo else now.tz_localize("UTC")
+    if last is not None and pd.Timestamp(last) > now - every:
+        return
+    if state.cursor_before is None:
+        landing.save_cursor(engine, connector.org_id, connector.source, marker, now.isoformat())
+        return
+    served: set[str] = set()
+    for ids in connector.live_ids(stream):
+        served.update(str(i) for i in ids)
+    live = _landed_live(engine, connector.source, connector.org_id, stream)
+    gone = [(sid, fetched_at, True, payload) for sid, payload in live.items()
+            if sid not in served and not sid.startswith("no-id:")]
+    state.reconciled_deletions = len(gone)
+    if gone:
+        records = envelope(connector.org_id, stream, to_frame(gone, fetched_at), fetched_at=fetched_at,
+                           connector_version=connector.version)
+        state.landed += landing.land(engine, connector.source, records)
+    landing.save_cursor(engine, connector.org_id, connector.source, marker, now.isoformat())
+
+
+def _landed_live(engine: sa.Engine, source: str, org_id: str, stream: str) -> dict[str, dict]:
+    """Source id -> last payload of each record of `stream` whose latest landed version is not a deletion."""
+    from dbt_like_sql.schema import raw_table
+
+    t = raw_table(source)
+    query = (sa.select(t.c.source_id, t.c.is_deleted, t.c.payload)
+             .where(t.c.org_id == org_id, t.c.stream == stream)
+             .order_by(t.c.source_id, t.c.source_updated_at, t.c.fetched_at))
+    latest: dict[str, tuple[bool, dict]] = {}
+    with engine.connect() as conn:
+        for sid, deleted, payload in conn.execute(query):
+            latest[str(sid)] = (bool(deleted), payload)
+    return {sid: payload for sid, (deleted, payload) in latest.items() if not deleted}

@@ -12,6 +12,11 @@
   overlaps new, changed or deleted since (`is_deleted` lands as a deletion). The query parameters are never changed
   between runs, since that invalidates the bookmark. An overlap's id is (`crossbeam_record_id`,
   `partner_crossbeam_record_id`).
+- Records changing mid-sync (tested with `FaultPlan.changes`): overlaps edited, added or deleted while a run pages
+  are returned by the next run's bookmark, provided the bookmark covers changes since the run began and a cursor
+  continues after the last record served (how the simulator behaves; UNSURE for the real API, whose docs say only
+  that the bookmark returns changes since). Partners are a full refresh: one added mid-sync may be read only by the
+  next sync, and a partner's deletion is never seen (it keeps its last version).
 - Canonical use: partners are matched to the organisation's partners by domain, then name (partner_matches);
   overlaps land in `stg_crossbeam__account_overlaps` for the account-mapping view (no signal reads them yet).
 - UNSURE (prm_apis.md 5): rate limits are unpublished (429 retried, `requests_per_second` paces when set); error

@@ -3,10 +3,14 @@
 | strategy | system | next page | end |
 |---|---|---|---|
 | `NextUrl` | Salesforce `query`/`queryAll` | GET `nextRecordsUrl` | `done` is true (or no `nextRecordsUrl`) |
-| `AfterCursor` | HubSpot list (GET) and search (POST) | `after` = `paging.next.after` | no `paging.next` |
-| `StartingAfter` | PartnerStack v2 | `starting_after` = last item's `key` | `has_more` is false |
+| `AfterCursor` | HubSpot list (GET) | `after` = `paging.next.after` | no `paging.next` |
+| `StartingAfter` | PartnerStack v2 (generic use) | `starting_after` = last item's `key` | `has_more` is false |
 | `SkipTake` | Impartner objects v1 | `skip` += page length | `skip` >= `data.count` or a short page |
 | `NextHref` | Crossbeam | GET `pagination.next_href` | `has_more` false (cursor style) or no `next_href` |
+
+Incremental reads over live, offset- or position-paged results (HubSpot search, PartnerStack, Impartner) do not use
+a strategy page after page: each page restarts from the watermark read so far (see those connectors), so records
+changing while the sync pages cannot shift a later record out of reach.
 """
 
 from __future__ import annotations

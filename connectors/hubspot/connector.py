@@ -5,12 +5,20 @@ contacts and engagements (meetings, calls, emails).
   `client_secret_env`, `refresh_token_env`; token at `/oauth/v1/token`). Required scopes: `crm.objects.companies.read`,
   `crm.objects.deals.read`, `crm.objects.contacts.read` (engagements are read with the contacts scope).
 - Incremental: search on `hs_lastmodifieddate` (contacts: `lastmodifieddate`) `GTE <cursor ms>`, sorted ascending,
-  200 per page. A search stops at 10,000 results (HTTP 400 beyond): before reaching it the connector starts a new
-  search from the last modification time it saw, so any number of changes is read in windows of under 10,000.
-  (More than 10,000 records modified in the same millisecond cannot be paged and fail clearly.)
+  200 per page. Every page is a new search from the last modification time read (skipping the records already read
+  at that millisecond), so the 10,000-result cap of one search is never reached (more than 10,000 records modified in
+  the same millisecond cannot be paged and fail clearly), and records changing while the sync pages are not skipped.
+- Records changing mid-sync (tested with `FaultPlan.changes`): an edited or inserted record moves behind the
+  watermark and is read later in the same sync or by the next one; an archived one arrives as a deletion from the
+  archived list (this sync's or the next one's). Nothing is lost or landed twice; after the next sync the raw data
+  equals the portal's state (deal-company associations of archived deals are not withdrawn).
 - Deletions: archived records come from the list endpoint with `archived=true` on every sync, as deletion versions.
 - Partners: companies whose `partner_property` (configurable, default `is_partner`) is `true`; the search filters on
-  it, so a company that stops being a partner stops arriving (it is not reported deleted).
+  it, so a company that stops being a partner stops arriving (it is not reported deleted). The cross-system partner
+  key is the company property `partner_key_property` (configurable, default `partner_key`): the connector requests
+  it and adds its value and name to each company's payload as `_apex: {partner_key, partner_key_property}` (the one
+  field not sent by HubSpot), which staging and partner matching read (versions landed before this field existed
+  fall back to the `partner_key` property).
 - Deal-partner links: v4 batch read of deal -> company associations for the deals changed since the cursor; the
   association label (USER_DEFINED) is the partner's role. Label names are the demo portal's (UNSURE: labels are
   portal-defined). An association has no last-modified time of its own (it carries its deal's), so every changed
@@ -25,7 +33,9 @@ from collections.abc import Iterator
 from typing import Literal
 
 import pandas as pd
-from pydantic import Field, model_validator
+import re
+
+from pydantic import Field, field_validator, model_validator
 
 from connectors.base import SourceSettings, pacer_at, pacer_for, resolved_base_url
 from connectors.http import (Credentials, HttpClient, HttpError, OAuth2ClientCredentials, Pacer, RetryPolicy,
@@ -34,7 +44,7 @@ from connectors.http.paging import AfterCursor
 
 _COMMON = ["hubspot_owner_id"]
 STREAMS: dict[str, tuple[str, list[str]]] = {
-    "companies": ("companies", ["name", "domain", "partner_key", "partner_type", "partner_tier", "region", "country",
+    "companies": ("companies", ["name", "domain", "partner_type", "partner_tier", "region", "country",
                                 "partner_onboarded_on", "partner_churned_on", "executive_sponsor_owner_id",
                                 "createdate", *_COMMON]),
     "deals": ("deals", ["dealname", "amount", "deal_currency_code", "dealstage", "pipeline", "closedate",
@@ -58,13 +68,27 @@ class HubSpotSource(SourceSettings):
     client_secret_env: str | None = None
     refresh_token_env: str | None = None
     partner_property: str = Field(default="is_partner", description="company property that is 'true' on partners")
+    partner_key_property: str = Field(default="partner_key", description="company property holding the partner's "
+                                                                         "cross-system key (partner matching)")
     search_requests_per_second: float = Field(default=4.0, gt=0, description="search limit: 4-5 per second")
     search_result_cap: int = Field(default=10_000, ge=1, description="results one search can page through "
                                                                      "(HubSpot: 10,000)")
     streams: tuple[str, ...] = tuple(STREAMS)
 
+    @field_validator("partner_property", "partner_key_property")
+    @classmethod
+    def _internal_name(cls, value: str, info) -> str:
+        # HubSpot property internal names: lower-case letters, digits and underscores, starting with a letter
+        if not re.fullmatch(r"[a-z][a-z0-9_]*", value or ""):
+            raise ValueError(f"{info.field_name} must be a HubSpot property's internal name (lower-case letters, "
+                             f"digits and underscores, starting with a letter), not {value!r}")
+        return value
+
     @model_validator(mode="after")
     def _one_auth(self) -> "HubSpotSource":
+        if self.partner_property == self.partner_key_property:
+            raise ValueError(f"partner_key_property and partner_property name the same property "
+                             f"{self.partner_property!r}: one holds the partner's key, the other is 'true' on partners")
         if not self.token_env and not (self.client_id_env and self.client_secret_env and self.refresh_token_env):
             raise ValueError("set token_env (private app) or client_id_env, client_secret_env and refresh_token_env")
         return self
@@ -118,35 +142,43 @@ class HubSpotConnector:
     def streams(self) -> list[str]:
         return [s for s in self.settings.streams if s in STREAMS]
 
-    # -- search in windows under the 10,000 cap ----------------------------------------------------------------
+    # -- search, restarted from the last modification time after every page ------------------------------------
     def search(self, object_type: str, properties: list[str], cursor: str | None) -> Iterator[tuple[list, str]]:
+        """Records modified at or after `cursor` (ms), ascending, as (page, new cursor).
+
+        Search pages by offset (`after`) over a live result: a record edited or archived while the sync pages moves
+        or leaves, and an offset would then skip a record not yet read. So every page is a new search from the
+        latest modification time read so far (`GTE last`), skipping only the records already read at exactly that
+        millisecond (`after` = their number). A search therefore never nears the 10,000-result cap either, unless
+        more than that many records share one millisecond, which cannot be paged and fails clearly."""
         prop = modified_property(object_type)
         low = int(cursor) if cursor else 0
         extra = ([{"propertyName": self.settings.partner_property, "operator": "EQ", "value": "true"}]
                  if object_type == "companies" else [])
         wanted = sorted(set(properties) | {prop} | ({self.settings.partner_property} if extra else set()))
+        at_low = 0        # records already read whose modification time is `low`
         while True:
+            if at_low + self.page > self.settings.search_result_cap:
+                raise HttpError(f"organisation {self.org_id!r}, source 'hubspot': more than "
+                                f"{self.settings.search_result_cap} {object_type} modified at the same millisecond; "
+                                f"search cannot page them")
             body = {"filterGroups": [{"filters": [{"propertyName": prop, "operator": "GTE", "value": str(low)},
                                                   *extra]}],
-                    "sorts": [{"propertyName": prop, "direction": "ASCENDING"}], "properties": wanted}
-            seen, last = 0, low
-            restarted = False
-            for page in AfterCursor(self.page, "POST").pages(self.search_client,
-                                                            f"/crm/v3/objects/{object_type}/search", body=body):
-                records = page.records
-                seen += len(records)
-                if records:
-                    last = max(last, max(_ms(r["properties"].get(prop) or r.get("updatedAt")) for r in records))
-                yield records, str(last) if records else (str(low) if cursor else None)
-                has_next = bool(((page.response.body or {}).get("paging") or {}).get("next"))
-                if has_next and seen + self.page > self.settings.search_result_cap:
-                    if last == low:
-                        raise HttpError(f"organisation {self.org_id!r}, source 'hubspot': more than "
-                                        f"{self.settings.search_result_cap} "
-                                        f"{object_type} modified at the same millisecond; search cannot page them")
-                    low, restarted = last, True
-                    break
-            if not restarted:
+                    "sorts": [{"propertyName": prop, "direction": "ASCENDING"}], "properties": wanted,
+                    "limit": self.page}
+            if at_low:
+                body["after"] = str(at_low)
+            response = self.search_client.post(f"/crm/v3/objects/{object_type}/search", json=body)
+            records = list((response.body or {}).get("results") or [])
+            if records:
+                stamps = [_ms(r["properties"].get(prop) or r.get("updatedAt")) for r in records]
+                newest = max(stamps)
+                at_newest = sum(1 for t in stamps if t == newest)
+                at_low = at_low + at_newest if newest == low else at_newest
+                low = newest
+            yield records, str(low) if (records or cursor) else None
+            has_next = bool(((response.body or {}).get("paging") or {}).get("next"))
+            if not records or not has_next:
                 return
 
     def archived(self, object_type: str, properties: list[str]) -> Iterator[list]:
@@ -162,10 +194,22 @@ class HubSpotConnector:
             for records, new_cursor in self.search("deals", [], cursor):
                 yield self._associations(records), new_cursor
             return
+        if stream == "companies":
+            properties = [*properties, self.settings.partner_key_property]
         for records, new_cursor in self.search(object_type, properties, cursor):
-            yield [(r["id"], r["properties"].get(prop) or r.get("updatedAt"), False, r) for r in records], new_cursor
+            yield [(r["id"], r["properties"].get(prop) or r.get("updatedAt"), False, self._keyed(stream, r))
+                   for r in records], new_cursor
         for records in self.archived(object_type, properties):
-            yield [(r["id"], r.get("archivedAt") or r.get("updatedAt"), True, r) for r in records], None
+            yield [(r["id"], r.get("archivedAt") or r.get("updatedAt"), True, self._keyed(stream, r))
+                   for r in records], None
+
+    def _keyed(self, stream: str, record: dict) -> dict:
+        """A company with its partner key under the name staging reads, whatever the portal's property is called."""
+        if stream != "companies":
+            return record
+        name = self.settings.partner_key_property
+        return {**record, "_apex": {"partner_key": (record.get("properties") or {}).get(name),
+                                    "partner_key_property": name}}
 
     def _associations(self, deals: list[dict]) -> list:
         if not deals:

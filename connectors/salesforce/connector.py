@@ -7,6 +7,10 @@ registrations, Channel Management, MDF, campaigns, tasks and events.
   arrive with `IsDeleted = true` (landed as deletions). The cursor is the last page's highest `SystemModstamp`; a
   resumed sync refetches that instant's records, which land as duplicates and are skipped.
 - Paging: `nextRecordsUrl` until `done`; `Sforce-Query-Options: batchSize` (200..2,000).
+- Records changing mid-sync (tested with `FaultPlan.changes`): a query's result is a snapshot (its locator), so an
+  edit, insert or deletion made while the sync pages is not in it; it carries a later `SystemModstamp` than the
+  cursor, so the next sync reads it. After the next sync the raw data equals the org's state, nothing lost or
+  landed twice.
 - Throttling: 403 `REQUEST_LIMIT_EXCEEDED` (Salesforce sends no 429 and no Retry-After) is retried with backoff;
   `Sforce-Limit-Info` api-usage stops the sync when 2% of the daily allocation is left.
 

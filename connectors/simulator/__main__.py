@@ -1,8 +1,10 @@
 """Run the simulator in its own process: `python -m connectors.simulator <spec.json>`.
 
 The spec: {"tenants": [{"name", "profile": {SandboxProfile fields}, "clock", "credentials": {system: {...}}}],
-"rate_limits": {system: [requests, per_seconds]}, "page_limits": {system: n}}. Prints the base URL on its first line
-and serves until killed; `/_admin/clock`, `/_admin/index` and `/_admin/log` (POST, JSON) control and inspect it.
+"rate_limits": {system: [requests, per_seconds]}, "page_limits": {system: n}, "faults": {FaultPlan fields}}, e.g.
+`"faults": {"rate": 0.1, "changes": 0.2, "change_kinds": ["edit", "insert", "delete"], "seed": 7}` for faulted
+requests and records changing while a sync pages. Prints the base URL on its first line and serves until killed;
+`/_admin/clock`, `/_admin/index`, `/_admin/log` and `/_admin/faults` (POST, JSON) control and inspect it.
 Used by the connector benchmark, so that serving and syncing do not share one interpreter.
 """
 
@@ -11,6 +13,7 @@ import sys
 import time
 
 from connectors.sandbox import SandboxProfile
+from connectors.simulator.faults import FaultPlan
 from connectors.simulator.server import RateLimit, Simulator, Tenant
 
 
@@ -19,7 +22,7 @@ def main(path: str) -> None:
     tenants = [Tenant(t["name"], SandboxProfile(**t["profile"]), t["clock"], credentials=t["credentials"])
                for t in spec["tenants"]]
     sim = Simulator(tenants, rate_limits={k: RateLimit(*v) for k, v in spec.get("rate_limits", {}).items()},
-                    page_limits=spec.get("page_limits", {}))
+                    page_limits=spec.get("page_limits", {}), faults=FaultPlan.from_spec(spec.get("faults", {})))
     for t in tenants:
         for system in t.credentials:
             t.native(system)

@@ -1,7 +1,9 @@
 """Crossbeam Partner API as the simulator serves it: OAuth2 client credentials (`/oauth/token`), bearer token plus
 `Xbeam-Organization`, `/v1/partners` (page style: `limit`, `page`, `next_href`) and `/v1/overlaps/accounts` (cursor
 style: `has_more`, `next_href`, `next_cursor`, max `limit` 1000). After a full run the last `next_href` is a
-bookmark: calling it returns only overlaps new, changed or deleted since (`is_deleted: true`). A bookmark used with
+bookmark: calling it returns only overlaps new, changed or deleted since that run began (`is_deleted: true`); a
+cursor continues after the last record served (not at an offset), so records changing while a run pages are not
+skipped (simulator choices where the public docs say nothing). A bookmark used with
 other query parameters returns results that no longer track changes (the full set), as documented.
 
 UNSURE and therefore simulator choices: rate limiting (429), error bodies (`{"message"}`), the token response
@@ -11,6 +13,7 @@ beyond `access_token`/`expires_in`.
 from __future__ import annotations
 
 import base64
+import bisect
 import json
 import uuid
 from urllib.parse import parse_qs
@@ -65,12 +68,13 @@ def _wire(sim, record: dict, incremental: bool, base: dict | None = None) -> dic
     return out
 
 
-def _by_id(rows: list[dict]) -> tuple[list[dict], list[dict], dict[int, dict]]:
-    """Overlaps ordered by id, the live ones among them, and each one's fields without the simulator's own (`_...`),
-    by `id()` of the record."""
+def _by_id(rows: list[dict]) -> tuple[list[dict], list[dict], list, dict[int, dict]]:
+    """Overlaps ordered by id, the live ones among them and their ids, and each one's fields without the simulator's
+    own (`_...`), by `id()` of the record."""
     ordered = sorted(rows, key=lambda r: r["_id"])
-    return (ordered, [r for r in ordered if not r["_deleted"]],
-            {id(r): {k: v for k, v in r.items() if not k.startswith("_")} for r in ordered})
+    live = [r for r in ordered if not r["_deleted"]]
+    return ordered, live, [r["_id"] for r in live], {id(r): {k: v for k, v in r.items() if not k.startswith("_")}
+                                                     for r in ordered}
 
 
 def handle(sim, req: Request) -> Answer:
@@ -101,27 +105,32 @@ def handle(sim, req: Request) -> Answer:
                                            "next_href": f"{base}/v1/partners?limit={limit}&page={page + 1}"
                                            if more else None}, "warnings": []})
     if req.path == "/v1/overlaps/accounts":
-        state = _uncursor(req.arg("cursor") or "") if req.arg("cursor") else {"mode": "full", "offset": 0,
-                                                                               "limit": limit}
+        state = _uncursor(req.arg("cursor") or "") if req.arg("cursor") else {"mode": "full", "limit": limit}
         if state is None:
             return error(400, "invalid cursor")
         with tenant.lock:
             # ordered by id, once per change of the overlaps (not per page)
-            overlaps, live, fields = sim.cached((tenant.name, "crossbeam", "overlaps"), objects["overlaps"], _by_id)
+            overlaps, live, live_ids, fields = sim.cached((tenant.name, "crossbeam", "overlaps"), objects["overlaps"],
+                                                          _by_id)
             rows_now = objects["overlaps"]
-            bookmark = ms(tenant.clock)
+            now = ms(tenant.clock)
+        # A run's bookmark covers changes since the run's first page, so that what changes while it pages is returned
+        # by the next run; pages continue after the last id served, so a change cannot shift a record out of reach.
+        started = state.get("started", now)
         since = state.get("since") if state.get("limit") == limit else None   # other params: not tracking
         if since is None:
-            rows = live
+            rows, ids = live, live_ids
         else:
             stamps = sim.cached((tenant.name, "crossbeam", "overlap-stamps"), rows_now,
                                 lambda _: [ms(r["_updated"]) for r in overlaps])   # only bookmark calls need them
             rows = [r for r, stamp in zip(overlaps, stamps) if stamp >= since]
-        offset = state.get("offset", 0)
-        chunk = rows[offset: offset + limit]
-        more = offset + limit < len(rows)
-        nxt = ({**state, "offset": offset + limit} if more else {"mode": "since", "since": bookmark, "offset": 0,
-                                                                  "limit": limit})
+            ids = [r["_id"] for r in rows]
+        if state.get("after") is not None:   # ordered by id: continue after the last id served
+            rows = rows[bisect.bisect_right(ids, state["after"]):]
+        chunk = rows[:limit]
+        more = len(rows) > limit
+        nxt = ({**state, "after": chunk[-1]["_id"], "started": started} if more else
+               {"mode": "since", "since": started, "limit": limit})
         cursor = _cursor(nxt)
         return Answer(200, {"data": [_wire(sim, r, since is not None, fields[id(r)]) for r in chunk],
                             "pagination": {"has_more": more, "next_cursor": cursor,

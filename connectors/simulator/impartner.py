@@ -4,7 +4,8 @@
 `{"data": {"count", "entity", "results"}, "success": true}` envelope; camelCase fields, local-offset timestamps.
 
 UNSURE and therefore simulator choices: the maximum `take` (500 here), the error body (`{"success": false,
-"message"}`), rate limiting (429), and deletions (none are served: the API's way of exposing them is unknown).
+"message"}`), rate limiting (429), and deletions: a deleted record is simply no longer served (no flag, no
+deleted-records endpoint), the assumption the connector's id reconciliation rests on.
 """
 
 from __future__ import annotations
@@ -74,6 +75,10 @@ def handle(sim, req: Request) -> Answer:
         name, op, literal = c.group(1), c.group(2).strip().lower(), c.group(3)
         if name.lower() in ("updated", "created"):
             value = pd.Timestamp(literal).tz_localize(IMPARTNER_TZ).tz_convert("UTC")
+        elif name.lower() == "id":
+            if not literal.strip().lstrip("-").isdigit():
+                return error(400, f"Invalid filter: {part}")
+            value = int(literal)
         else:
             value = literal
         ops = {">=": lambda a, b: a >= b, ">": lambda a, b: a > b, "<=": lambda a, b: a <= b,

@@ -220,7 +220,8 @@ def hs_owner(uid: str | None) -> str | None:
 _MEETINGS = ("meeting", "exec_meeting", "qbr", "joint_planning", "scorecard_review")
 
 
-def hubspot(state: dict[str, list[tuple]], partner_property: str = "is_partner") -> dict[str, list[dict]]:
+def hubspot(state: dict[str, list[tuple]], partner_property: str = "is_partner",
+            partner_key_property: str = "partner_key") -> dict[str, list[dict]]:
     out: dict[str, list[dict]] = {k: [] for k in ("companies", "deals", "contacts", "meetings", "calls", "emails",
                                                   "deal_company_associations")}
 
@@ -229,7 +230,7 @@ def hubspot(state: dict[str, list[tuple]], partner_property: str = "is_partner")
 
     for sid, u, d, p in state.get("partners", []):
         out["companies"].append(obj(hs_company(p["partner_id"]), u, d, p["onboarded_on"], {
-            "name": p["name"], "domain": p["domain"], partner_property: True, "partner_key": p["partner_id"],
+            "name": p["name"], "domain": p["domain"], partner_property: True, partner_key_property: p["partner_id"],
             "partner_type": p["partner_type"], "partner_tier": p["tier"], "region": p["region"],
             "country": p["country"], "partner_onboarded_on": p["onboarded_on"],
             "partner_churned_on": p["churned_on"], "hubspot_owner_id": hs_owner(p["owner_id"]),

@@ -44,6 +44,7 @@ class Tenant:
     clock: pd.Timestamp
     credentials: dict[str, dict[str, str]] = field(default_factory=dict)
     hubspot_partner_property: str = "is_partner"
+    hubspot_partner_key_property: str = "partner_key"
 
     def __post_init__(self) -> None:
         self.clock = _utc(self.clock)
@@ -71,7 +72,8 @@ class Tenant:
             if system not in self._native:
                 state = render.current_state(self.streams(), self.clock)
                 build = getattr(render, system)
-                objects = build(state, self.hubspot_partner_property) if system == "hubspot" else build(state)
+                objects = (build(state, self.hubspot_partner_property, self.hubspot_partner_key_property)
+                           if system == "hubspot" else build(state))
                 self._native[system] = {obj: render.ordered(rows) for obj, rows in objects.items()}
             return self._native[system]
 
@@ -268,7 +270,7 @@ class Simulator:
 
     def admin(self, method: str, path: str, body: bytes) -> Answer:
         """Control when the simulator runs in its own process (`python -m connectors.simulator`): move a tenant's
-        clock, read what it holds, count answers by status."""
+        clock, read what it holds, count answers by status, switch faults (and read what they did)."""
         data = json.loads(body or b"{}")
         if method == "POST" and path == "/clock":
             self.tenants[data["tenant"]].set_clock(data["clock"])
@@ -276,6 +278,13 @@ class Simulator:
         if method == "POST" and path == "/index":
             objects = self.tenants[data["tenant"]].native(data["system"])
             return Answer(200, {obj: {str(r["_id"]): str(r["_updated"]) for r in rows} for obj, rows in objects.items()})
+        if method == "POST" and path == "/faults":
+            # switch faults on a running simulator: the given FaultPlan fields change, the rest (and counts) stay
+            for name, value in FaultPlan.from_spec(data).__dict__.items():
+                if name in data:
+                    setattr(self.faults, name, value)
+            return Answer(200, {"counts": self.faults.counts, "change_counts": self.faults.change_counts,
+                                "changes": [list(c) for c in self.faults.change_log]})
         if method == "POST" and path == "/log":
             return Answer(200, {"statuses": [status for s, _, _, status in self.log if s == data["system"]],
                                 "requests": self.requests_to(data["system"])})
@@ -345,6 +354,7 @@ class _Handler(BaseHTTPRequestHandler):
         else:
             answer = None
         if answer is None and not is_token:
+            sim.faults.change([t for t in sim.tenants.values() if system in t.credentials], system, request)
             for hook in list(sim.hooks):
                 hook(system, request)
         if answer is None:

@@ -204,3 +204,45 @@ def test_partners_without_a_key_match_by_domain_then_name(wh):
     ps = m.loc["partnerstack"]
     assert m.loc[("hubspot", with_domain["_id"]), "partner_id"] in set(ps["partner_id"])
     assert m.loc[("hubspot", no_domain["_id"]), "partner_id"] in set(ps["partner_id"])
+
+
+def test_partner_key_property_named_by_the_portal(tmp_path):
+    """A portal keeping the partner flag and key in properties of its own naming: configured, the key matches every
+    HubSpot partner to its PartnerStack partnership; left at the default name, no company has a key to match by."""
+    t = tenant(credentials={k: dict(v) for k, v in CREDS.items()})
+    t.hubspot_partner_property, t.hubspot_partner_key_property = "is_channel_partner", "channel_partner_id"
+    configured, default = (make_engine(f"sqlite:///{tmp_path}/{n}.sqlite") for n in ("configured", "default"))
+    with Simulator([t], page_limits={"hubspot": 50}) as sim:
+        sync.sync(configured, hubspot(sim, partner_property="is_channel_partner",
+                                      partner_key_property="channel_partner_id"))
+        sync.sync(default, hubspot(sim, partner_property="is_channel_partner"))
+        for wh in (configured, default):
+            sync.sync(wh, partnerstack(sim))
+        companies = [c for c in t.native("hubspot")["companies"] if not c["_deleted"]]
+    assert companies and all("partner_key" not in c["properties"] for c in companies)
+    for wh in (configured, default):
+        assert not build(wh, "acme").errors
+    m = read_table(configured, "partner_matches", "acme")
+    hs = m[m["source"] == "hubspot"]
+    assert len(hs) == len(companies) and (hs["matched_by"] == "key").all()
+    assert set(hs["partner_id"]) == {c["properties"]["channel_partner_id"] for c in companies}
+    assert set(hs["partner_id"]) <= set(m.loc[m["source"] == "partnerstack", "partner_id"])
+    m = read_table(default, "partner_matches", "acme")
+    assert not (m.loc[m["source"] == "hubspot", "matched_by"] == "key").any()
+
+
+def test_partner_properties_are_validated_on_load():
+    from apex_model.errors import ApexConfigError
+
+    def load(**hubspot_source):
+        return parse_deployment({"organisations": [{"id": "acme", "name": "Acme", "sources": [
+            {"type": "hubspot", "token_env": "ACME_HS_TOKEN", **hubspot_source}]}]}, "acme.yaml")
+
+    assert load(partner_key_property="channel_partner_id").organisation("acme")
+    with pytest.raises(ApexConfigError, match="partner_key_property") as err:
+        load(partner_key_property="Channel Partner ID")
+    assert "internal name" in str(err.value)
+    with pytest.raises(ApexConfigError, match="partner_property"):
+        load(partner_property="")
+    with pytest.raises(ApexConfigError, match="partner_key_property and partner_property"):
+        load(partner_property="partner_key")

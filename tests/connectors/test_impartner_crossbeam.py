@@ -172,3 +172,41 @@ def test_canonical_tables_and_crossbeam_partner_matching(engine):
     assert (xb["matched_by"] == "domain").sum() == with_domain
     assert (xb["matched_by"] == "name").sum() == len(xb) - with_domain
     assert set(xb["partner_id"]) == set(a("partners")["partner_id"])
+
+
+def test_impartner_deletions_found_by_id_reconciliation(wh):
+    """The simulator deletes as the connector assumes Impartner does (the record is no longer served); a
+    reconciliation lands each landed id no longer served as a deletion, at most once per configured period."""
+    from datetime import datetime, timedelta, timezone
+
+    with simulator(page_limits={"impartner": 3}) as sim:
+        t = sim.tenants["acme"]
+        first = sync.sync(wh, impartner(sim, page_size=3))
+        assert first.streams["Account"].reconciled_deletions is None   # a first sync only starts the period
+        gone = t.mutate("impartner", "Account", 2, "_deleted", True)
+        kept = next(r["_id"] for r in t.native("impartner")["Account"] if not r["_deleted"])
+        assert [_count_with_id(sim, i) for i in (*gone, kept)] == [0, 0, 1]   # deleted: simply no longer served
+        soon = sync.sync(wh, impartner(sim, page_size=3))        # within the period: no reconciliation
+        assert soon.streams["Account"].reconciled_deletions is None
+        assert not latest_landed(wh, "impartner", "acme")["is_deleted"].any()
+        later = datetime.now(timezone.utc) + timedelta(hours=25)
+        listed = sim.requests_to("impartner")
+        due = sync.sync(wh, impartner(sim, page_size=3), fetched_at=later)
+        accounts = [r for r in t.native("impartner")["Account"] if not r["_deleted"]]
+    assert due.streams["Account"].reconciled_deletions == 2 and due.streams["Tier"].reconciled_deletions == 0
+    assert sim.requests_to("impartner") - listed >= len(accounts) // 3    # the ids were listed, a page at a time
+    got = latest_landed(wh, "impartner", "acme")
+    deleted = got[got["is_deleted"]]
+    assert set(deleted["source_id"]) == {str(g) for g in gone} and (deleted["stream"] == "Account").all()
+    assert all(p.get("name") for p in deleted["payload"])     # the last payload is kept with the deletion
+    assert not build(wh, "acme").errors
+    assert set(read_table(wh, "partners", "acme")["partner_id"]) == {r["partnerKey__cf"] for r in accounts}
+
+
+def _count_with_id(sim, record_id) -> int:
+    import requests
+
+    response = requests.get(f"{sim.url('impartner')}/api/objects/v1/Account",
+                            params={"filter": f"id = {record_id}", "take": 3},
+                            headers={"Authorization": f"prm-key {CREDS['impartner']['api_key']}"}, timeout=10)
+    return response.json()["data"]["count"]

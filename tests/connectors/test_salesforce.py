@@ -1,13 +1,9 @@
-"""The Salesforce connector over real HTTP against the simulator: every stream, paging edges, faults, kill and
-resume, bad credentials, quarantine, and the canonical tables it yields against the sandbox's own."""
+"""The Salesforce connector over real HTTP against the simulator: every stream, paging edges, faults, bad
+credentials, quarantine, and the canonical tables it yields against the sandbox's own (kill and resume, and records
+changing mid-sync, for every connector: test_resume_and_changes.py)."""
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
-import time
 
 import pandas as pd
 import pytest
@@ -207,55 +203,3 @@ def test_bad_records_are_quarantined_and_the_rest_flows(sim, sf_env, wh):
     with wh.connect() as conn:
         rows = conn.execute(sa.text("select source_id, reason from quarantined_records where org_id = 'acme'")).all()
     assert len({source_id for source_id, _ in rows}) == 5 and all(reason for _, reason in rows)
-
-
-KILL_SCRIPT = """
-import sys, time
-from connectors import sync
-from connectors.salesforce import SalesforceConnector, SalesforceSource
-from dbt_like_sql.warehouse import make_engine
-s = SalesforceSource(type="salesforce", base_url=sys.argv[1], client_id_env="ACME_SF_ID",
-                     client_secret_env="ACME_SF_SECRET")
-sync.sync(make_engine(sys.argv[2]), SalesforceConnector("acme", s))
-"""
-
-
-def test_a_killed_sync_resumes_to_the_same_result(sf_env, tmp_path):
-    t = tenant(credentials={"salesforce": dict(CREDS)})
-    plan = FaultPlan(rate=1.0, kinds=("slow",), slow_seconds=0.05)
-    killed_url = f"sqlite:///{tmp_path}/killed.sqlite"
-    clean_url = f"sqlite:///{tmp_path}/clean.sqlite"
-    with Simulator([t], page_limits={"salesforce": 5}, faults=plan) as s:
-        proc = subprocess.Popen([sys.executable, "-c", KILL_SCRIPT, s.url("salesforce"), killed_url],
-                                env=dict(os.environ), cwd=os.getcwd())
-        killed = make_engine(killed_url)
-        deadline = time.monotonic() + 60
-        rows = 0
-        while time.monotonic() < deadline and proc.poll() is None:
-            time.sleep(0.1)
-            try:
-                with killed.connect() as conn:
-                    rows = conn.execute(sa.text("select count(*) from raw_salesforce")).scalar_one()
-            except sa.exc.OperationalError:
-                continue
-            if rows >= 60:
-                break
-        assert proc.poll() is None, "the sync finished before it could be killed"
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        with killed.connect() as conn:
-            before = conn.execute(sa.text("select count(*) from raw_salesforce")).scalar_one()
-        plan.rate = 0.0
-        total = sum(len(v) for v in t.native("salesforce").values())
-        assert 0 < before < total
-        resumed = sync.sync(killed, connector(s))
-        assert resumed.fetched < total  # it resumed rather than started over
-        clean = make_engine(clean_url)
-        sync.sync(clean, connector(s))
-    cols = ["stream", "source_id", "source_updated_at", "is_deleted", "payload_hash"]
-    a = landed(killed, "salesforce", "acme")[cols].sort_values(cols).reset_index(drop=True)
-    b = landed(clean, "salesforce", "acme")[cols].sort_values(cols).reset_index(drop=True)
-    pd.testing.assert_frame_equal(a, b)
-    with killed.connect() as c1, clean.connect() as c2:
-        q = sa.text("select stream, cursor from connector_cursors order by stream")
-        assert c1.execute(q).all() == c2.execute(q).all()

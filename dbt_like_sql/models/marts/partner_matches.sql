@@ -1,6 +1,6 @@
 -- Partner matching: every source's partner record mapped to the organisation's one partner id.
--- A record's configured cross-system key (Salesforce AccountNumber, HubSpot partner_key, PartnerStack partner_key,
--- Impartner partnerKey__cf, a file's partner_id) is the partner id. A record without one takes the key of a keyed
+-- A record's configured cross-system key (Salesforce AccountNumber, HubSpot partner_key_property, PartnerStack
+-- partner_key, Impartner partnerKey__cf, a file's partner_id) is the partner id. A record without one takes the key of a keyed
 -- record with the same domain, else the same name (case-insensitive); else it stays its own partner (its source id).
 with candidates as (
     select org_id, source, source_id, source_updated_at, fetched_at, is_deleted, partner_id as source_partner_id,

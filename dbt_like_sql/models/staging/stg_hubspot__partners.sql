@@ -1,4 +1,5 @@
--- HubSpot partner companies (the configured partner property is true); partner_key is the cross-system key.
+-- HubSpot partner companies (the configured partner property is true). The cross-system key is the configured
+-- partner-key property, which the connector copies to _apex.partner_key (versions landed before: the partner_key property).
 -- Renames, safe casts and the system's own encodings (picklist labels, timestamp offsets) only.
 with source as (
     select * from raw_hubspot where stream = 'companies'
@@ -13,7 +14,7 @@ renamed as (
         fetched_at,
         is_deleted,
         safe_text(payload ->> 'id') as partner_id,
-        safe_text(payload -> 'properties' ->> 'partner_key') as match_key,
+        safe_text(coalesce(payload -> '_apex' ->> 'partner_key', payload -> 'properties' ->> 'partner_key')) as match_key,
         safe_text(payload -> 'properties' ->> 'name') as name,
         safe_text(payload -> 'properties' ->> 'domain') as domain,
         safe_text(payload -> 'properties' ->> 'partner_type') as partner_type,
