@@ -11,6 +11,15 @@ the ids landed and live; each landed id no longer served lands a deletion versio
 fetch time). The time of the last reconciliation is kept in `connector_cursors` under the stream `<stream>#ids`. A
 stream's first sync (no cursor before it) only starts the period: it read everything just now, and listing every id
 again would double a full sync's requests.
+
+Record reconciliation (for streams whose changes the incremental read can miss, e.g. HubSpot's deal-company
+associations, which change without their deal's last-modified time moving): a connector may instead offer
+`live_records(stream, landed)`, yielding pages of the full current versions it serves for `stream` (`landed(other)`
+gives the ids landed live of any stream of the same source, e.g. the deals whose associations to read). On the same
+period and marker, those versions go through the ordinary landing path (an undated or `content_versioned` version
+lands only when its content differs from the latest landed one; undated ones are stamped with the fetch time) and
+each landed live id not among them lands a deletion, as above. `reconciled_streams` (optional) limits either kind of
+reconciliation to the streams it names.
 """
 
 from __future__ import annotations
@@ -54,6 +63,7 @@ class StreamSync:
     cursor_before: str | None = None
     cursor_after: str | None = None
     reconciled_deletions: int | None = None   # deletions found by id reconciliation (None: none ran)
+    reconciled_changes: int | None = None     # new or changed versions landed by record reconciliation (None: none ran)
 
 
 @dataclass
@@ -231,11 +241,15 @@ RECONCILED = "#ids"
 
 
 def reconcile(engine: sa.Engine, connector: Connector, stream: str, state: StreamSync, fetched_at: datetime) -> None:
-    """Land deletions for the ids landed live that the system no longer serves (see the module docstring). Runs
-    after the stream's changes are landed, so a record created since is served and never mistaken for deleted; one
-    deleted while the ids are listed is found by the next reconciliation."""
+    """Land deletions for the ids landed live that the system no longer serves and, for a connector serving whole
+    records (`live_records`), the versions whose content changed (see the module docstring). Runs after the stream's
+    changes are landed, so a record created since is served and never mistaken for deleted; one deleted while the
+    ids are listed is found by the next reconciliation."""
     every = getattr(connector, "reconcile_every", None)
-    if every is None or not hasattr(connector, "live_ids"):
+    records = getattr(connector, "live_records", None)
+    if every is None or (records is None and not hasattr(connector, "live_ids")):
+        return
+    if stream not in getattr(connector, "reconciled_streams", (stream,)):
         return
     marker = stream + RECONCILED
     last = landing.read_cursor(engine, connector.org_id, connector.source, marker)
@@ -247,25 +261,41 @@ def reconcile(engine: sa.Engine, connector: Connector, stream: str, state: Strea
         landing.save_cursor(engine, connector.org_id, connector.source, marker, now.isoformat())
         return
     served: set[str] = set()
-    for ids in connector.live_ids(stream):
-        served.update(str(i) for i in ids)
+    if records is not None:
+        by_content = stream in getattr(connector, "content_versioned", ())
+        state.reconciled_changes = 0
+        for versions in records(stream, lambda other: _landed_live(engine, connector.source, connector.org_id, other,
+                                                                   payloads=False)):
+            frame = to_frame(versions, fetched_at)
+            served.update(frame["source_id"].astype(str))
+            frame = _undated(engine, connector.source, connector.org_id, stream, frame, fetched_at,
+                             by_content=by_content)
+            landed = landing.land(engine, connector.source, envelope(
+                connector.org_id, stream, frame, fetched_at=fetched_at, connector_version=connector.version))
+            state.reconciled_changes += landed
+            state.landed += landed
+    else:
+        for ids in connector.live_ids(stream):
+            served.update(str(i) for i in ids)
     live = _landed_live(engine, connector.source, connector.org_id, stream)
     gone = [(sid, fetched_at, True, payload) for sid, payload in live.items()
             if sid not in served and not sid.startswith("no-id:")]
     state.reconciled_deletions = len(gone)
     if gone:
-        records = envelope(connector.org_id, stream, to_frame(gone, fetched_at), fetched_at=fetched_at,
-                           connector_version=connector.version)
-        state.landed += landing.land(engine, connector.source, records)
+        versions = envelope(connector.org_id, stream, to_frame(gone, fetched_at), fetched_at=fetched_at,
+                            connector_version=connector.version)
+        state.landed += landing.land(engine, connector.source, versions)
     landing.save_cursor(engine, connector.org_id, connector.source, marker, now.isoformat())
 
 
-def _landed_live(engine: sa.Engine, source: str, org_id: str, stream: str) -> dict[str, dict]:
-    """Source id -> last payload of each record of `stream` whose latest landed version is not a deletion."""
+def _landed_live(engine: sa.Engine, source: str, org_id: str, stream: str, *, payloads: bool = True) -> dict[str, dict]:
+    """Source id -> last payload of each record of `stream` whose latest landed version is not a deletion (`payloads`
+    false: the ids only, each mapped to None; a connector's `landed(stream)` needs no payloads, and reading a large
+    stream's payloads would cost more than the ids)."""
     from dbt_like_sql.schema import raw_table
 
     t = raw_table(source)
-    query = (sa.select(t.c.source_id, t.c.is_deleted, t.c.payload)
+    query = (sa.select(t.c.source_id, t.c.is_deleted, t.c.payload if payloads else sa.null())
              .where(t.c.org_id == org_id, t.c.stream == stream)
              .order_by(t.c.source_id, t.c.source_updated_at, t.c.fetched_at))
     latest: dict[str, tuple[bool, dict]] = {}

@@ -246,3 +246,78 @@ def test_partner_properties_are_validated_on_load():
         load(partner_property="")
     with pytest.raises(ApexConfigError, match="partner_key_property and partner_property"):
         load(partner_property="partner_key")
+
+
+def test_association_changes_without_a_deal_change_land_by_reconciliation(wh):
+    """Associations added to and removed from deals whose last-modified time does not move (the simulator's
+    behaviour; UNSURE for HubSpot) are not seen by the incremental read; the periodic association reconciliation lands
+    the new ones once and the removed ones as deletions, so canonical deal-partner links equal the portal's state."""
+    import math
+    from datetime import datetime, timedelta, timezone
+
+    assoc = "deal_company_associations"
+    batch = "/crm/v4/associations/deals/companies/batch/read"
+    with simulator(page_limits={"hubspot": 50}) as sim:
+        first = sync.sync(wh, hubspot(sim))
+        assert first.streams[assoc].reconciled_deletions is None   # a first sync only starts the period
+        t = sim.tenants["acme"]
+        objects = t.native("hubspot")
+        rows = objects[assoc]
+        live_deals = [d["_id"] for d in objects["deals"] if not d["_deleted"]]
+        partners = [c["_id"] for c in objects["companies"] if not c["_deleted"]
+                    and str((c.get("properties") or {}).get("is_partner")) == "true"]
+        shown = [a for a in rows if not a["_deleted"] and a["fromObjectId"] in live_deals]
+        removed = shown[:2]
+        for a in removed:
+            a["_deleted"] = True
+        linked = {(a["fromObjectId"], a["toObjectId"]) for a in rows}
+        added = []
+        for deal in live_deals[5:]:
+            company = next((c for c in partners if (deal, c) not in linked), None)
+            if company is not None:
+                added.append({**shown[2], "fromObjectId": deal, "toObjectId": company, "label": "Influenced"})
+            if len(added) == 2:
+                break
+        rows.extend(added)
+        deals_before = [(d["_id"], d["_updated"]) for d in objects["deals"]]
+        t.edited("hubspot", assoc)
+        removed_ids = {f"{a['fromObjectId']}-{a['toObjectId']}" for a in removed}
+        added_ids = {f"{a['fromObjectId']}-{a['toObjectId']}" for a in added}
+
+        def reads() -> int:
+            return sum(1 for s, _, path, _ in sim.log if s == "hubspot" and path == batch)
+
+        before = reads()
+        soon = sync.sync(wh, hubspot(sim))                         # within the period: not seen
+        soon_reads = reads() - before
+        assert soon.streams[assoc].reconciled_deletions is None and soon.streams[assoc].reconciled_changes is None
+        got = latest_landed(wh, "hubspot", "acme")
+        assert not added_ids & set(got["source_id"])
+        assert not got.loc[got["source_id"].isin(removed_ids), "is_deleted"].any()
+        later = datetime.now(timezone.utc) + timedelta(hours=25)
+        before = reads()
+        due = sync.sync(wh, hubspot(sim), fetched_at=later)
+        due_reads = reads() - before
+        again = sync.sync(wh, hubspot(sim), fetched_at=later + timedelta(hours=1))   # the period starts over
+        assert [(d["_id"], d["_updated"]) for d in objects["deals"]] == deals_before   # no deal was touched
+        expected = [a for a in objects[assoc] if not a["_deleted"]
+                    and a["fromObjectId"] in {d["_id"] for d in objects["deals"] if not d["_deleted"]}]
+    assert len(added) == 2 and len(removed_ids) == 2
+    assert due.streams[assoc].reconciled_changes == 2 and due.streams[assoc].reconciled_deletions == 2
+    assert again.streams[assoc].reconciled_changes is None and again.streams[assoc].landed == 0
+    assert due_reads - soon_reads == math.ceil(len(live_deals) / 100)   # one batch read per 100 landed deals
+    every = landed(wh, "hubspot", "acme")
+    every = every[every["stream"] == assoc]
+    assert (every[every["source_id"].isin(added_ids)].groupby("source_id").size() == 1).all()
+    assert set(every.loc[every["source_id"].isin(added_ids), "source_id"]) == added_ids
+    gone = every[every["source_id"].isin(removed_ids) & every["is_deleted"]]
+    assert sorted(gone["source_id"]) == sorted(removed_ids)         # one deletion each
+    assert not every.duplicated(["source_id", "payload_hash"]).any()   # nothing landed twice
+    assert not build(wh, "acme").errors
+    matches = read_table(wh, "partner_matches", "acme")
+    matches = matches[matches["source"] == "hubspot"]
+    to_partner = dict(zip(matches["source_partner_id"].astype(str), matches["partner_id"]))
+    links = read_table(wh, "opportunity_partners", "acme")
+    links = links[links["source"] == "hubspot"]
+    assert sorted(zip(links["opportunity_id"], links["partner_id"])) == sorted(
+        (str(a["fromObjectId"]), to_partner.get(str(a["toObjectId"]), str(a["toObjectId"]))) for a in expected)
