@@ -78,3 +78,23 @@ def test_schema_drift_leaves_the_canonical_tables_unchanged(tmp_path):
         pd.testing.assert_frame_equal(a.sort_values(key).reset_index(drop=True),
                                       b.sort_values(key).reset_index(drop=True), obj=table)
     wh.dispose()
+
+
+def test_starting_after_strategy_edges():
+    """`StartingAfter` (`starting_after` = last item's key until `has_more` is false), PartnerStack's generic paging,
+    on the same edges; the connector itself pages from its watermark and uses `starting_after` only inside a run of
+    records sharing one instant, so the strategy is exercised here directly."""
+    from connectors.http.paging import StartingAfter
+
+    total = 4
+    edges = ((total, 1, {}), (total // 2, 2, {}), (total, 1, {"min_updated": FUTURE["partnerstack"]}))
+    for limit, pages, params in edges:
+        with Simulator([tenant(credentials=CREDS)], page_limits={"partnerstack": limit}) as sim:
+            connector = hp.partnerstack(sim, page_size=limit)
+            got = [[item["key"] for item in page.records]
+                   for page in StartingAfter(limit).pages(connector.client, "/api/v2/groups", params=params)]
+            requests = sum(1 for s, _, path, _ in sim.log if s == "partnerstack" and "/api/v2/groups" in path)
+            connector.close()
+        keys = [k for page in got for k in page]
+        expected = 0 if params else total
+        assert len(keys) == len(set(keys)) == expected and requests == pages, (limit, got, requests)
