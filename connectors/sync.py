@@ -138,8 +138,7 @@ def _undated(engine: sa.Engine, source: str, org_id: str, stream: str, frame: pd
     frame = frame.assign(payload_hash=hashes)[~unchanged].copy()
     if not missing.any():
         return frame
-    when = pd.Timestamp(fetched_at)
-    when = when.tz_convert("UTC") if when.tzinfo else when.tz_localize("UTC")
+    when = _utc(fetched_at)
     frame["source_updated_at"] = frame["source_updated_at"].astype("datetime64[us, UTC]").fillna(when)
     return frame
 
@@ -223,12 +222,9 @@ def _sync(engine: sa.Engine, connector: Connector, *, streams: list[str] | None,
         for versions, new_cursor in prefetched(connector.fetch(stream, state.cursor_before)):
             frame = to_frame(versions, fetched_at)
             state.fetched += len(frame)
-            frame = _undated(engine, connector.source, connector.org_id, stream, frame, fetched_at,
-                             by_content=by_content, landed_before=landed_before)
             state.pages += 1
-            records = envelope(connector.org_id, stream, frame, fetched_at=fetched_at,
-                               connector_version=connector.version)
-            state.landed += landing.land(engine, connector.source, records)
+            state.landed += _land(engine, connector, stream, frame, fetched_at,
+                                  by_content=by_content, landed_before=landed_before)
             if new_cursor is not None and new_cursor != state.cursor_after:
                 landing.save_cursor(engine, connector.org_id, connector.source, stream, new_cursor)
                 state.cursor_after = new_cursor
@@ -253,8 +249,7 @@ def reconcile(engine: sa.Engine, connector: Connector, stream: str, state: Strea
         return
     marker = stream + RECONCILED
     last = landing.read_cursor(engine, connector.org_id, connector.source, marker)
-    now = pd.Timestamp(fetched_at)
-    now = now.tz_convert("UTC") if now.tzinfo else now.tz_localize("UTC")
+    now = _utc(fetched_at)
     if last is not None and pd.Timestamp(last) > now - every:
         return
     if state.cursor_before is None:
@@ -268,10 +263,7 @@ def reconcile(engine: sa.Engine, connector: Connector, stream: str, state: Strea
                                                                    payloads=False)):
             frame = to_frame(versions, fetched_at)
             served.update(frame["source_id"].astype(str))
-            frame = _undated(engine, connector.source, connector.org_id, stream, frame, fetched_at,
-                             by_content=by_content)
-            landed = landing.land(engine, connector.source, envelope(
-                connector.org_id, stream, frame, fetched_at=fetched_at, connector_version=connector.version))
+            landed = _land(engine, connector, stream, frame, fetched_at, by_content=by_content)
             state.reconciled_changes += landed
             state.landed += landed
     else:
@@ -282,10 +274,26 @@ def reconcile(engine: sa.Engine, connector: Connector, stream: str, state: Strea
             if sid not in served and not sid.startswith("no-id:")]
     state.reconciled_deletions = len(gone)
     if gone:
-        versions = envelope(connector.org_id, stream, to_frame(gone, fetched_at), fetched_at=fetched_at,
-                            connector_version=connector.version)
-        state.landed += landing.land(engine, connector.source, versions)
+        state.landed += _land(engine, connector, stream, to_frame(gone, fetched_at), fetched_at, check=False)
     landing.save_cursor(engine, connector.org_id, connector.source, marker, now.isoformat())
+
+
+def _utc(moment: datetime) -> pd.Timestamp:
+    """`moment` as a UTC timestamp (a naive one is taken as UTC)."""
+    ts = pd.Timestamp(moment)
+    return ts.tz_convert("UTC") if ts.tzinfo else ts.tz_localize("UTC")
+
+
+def _land(engine: sa.Engine, connector: Connector, stream: str, frame: pd.DataFrame, fetched_at: datetime, *,
+          check: bool = True, by_content: bool = False, landed_before: bool = True) -> int:
+    """Envelope one page of versions (`to_frame`) and land it; returns the versions landed. `check` passes the page
+    through `_undated` first (stamp undated versions, leave out unchanged ones); deletion versions made here already
+    carry their time and skip it."""
+    if check:
+        frame = _undated(engine, connector.source, connector.org_id, stream, frame, fetched_at,
+                         by_content=by_content, landed_before=landed_before)
+    records = envelope(connector.org_id, stream, frame, fetched_at=fetched_at, connector_version=connector.version)
+    return landing.land(engine, connector.source, records)
 
 
 def _landed_live(engine: sa.Engine, source: str, org_id: str, stream: str, *, payloads: bool = True) -> dict[str, dict]:
