@@ -84,26 +84,27 @@ class ShiftOutcome:
     @property
     def told_delay(self) -> float | None:
         """Days from the score's 10-point move to the first alert message about the shift (see `_first_told`)."""
-        if self.told is None or self.reached is None:
-            return None
-        return (self.told - self.reached).days
+        return _days(self.reached, self.told)
 
     @property
     def onset_error(self) -> float | None:
         """Days between the explanation's "likely start" at the alarm and the latent start (signed)."""
-        return None if self.onset is None else (self.onset - self.start).days
+        return _days(self.start, self.onset)
 
     @property
     def delay_from_reached(self) -> float | None:
         """Days from the score's 10-point move to the alarm; negative when the alarm came earlier (while the shift
         was already visible in the score, between 5 and 10 points)."""
-        if self.detected is None or self.reached is None:
-            return None
-        return (self.detected - self.reached).days
+        return _days(self.reached, self.detected)
 
     @property
     def delay_from_start(self) -> float | None:
-        return None if self.detected is None else (self.detected - self.start).days
+        return _days(self.start, self.detected)
+
+
+def _days(since: pd.Timestamp | None, until: pd.Timestamp | None) -> int | None:
+    """Signed days from `since` to `until`; None when either is unknown."""
+    return None if since is None or until is None else (until - since).days
 
 
 def evaluate_shift(scenario: Scenario, settings: DriftSettings) -> ShiftOutcome:
