@@ -80,20 +80,33 @@ def test_schema_drift_leaves_the_canonical_tables_unchanged(tmp_path):
     wh.dispose()
 
 
-def test_starting_after_strategy_edges():
-    """`StartingAfter` (`starting_after` = last item's key until `has_more` is false), PartnerStack's generic paging,
-    on the same edges; the connector itself pages from its watermark and uses `starting_after` only inside a run of
-    records sharing one instant, so the strategy is exercised here directly."""
-    from connectors.http.paging import StartingAfter
+# Strategies no connector pages a whole stream with any more (PartnerStack and Impartner page from their watermark and
+# use `starting_after` / `skip` only inside one instant), exercised directly: strategy, system, connector factory, path,
+# key of a record, query that selects nothing.
+UNUSED_STRATEGIES = [
+    ("StartingAfter", "partnerstack", lambda sim, n: hp.partnerstack(sim, page_size=n), "/api/v2/groups", "key",
+     {"min_updated": FUTURE["partnerstack"]}),
+    ("SkipTake", "impartner", lambda sim, n: ic.impartner(sim, page_size=n), "/api/objects/v1/Tier", "id",
+     {"filter": "updated >= '2030-01-01 00:00:00'"}),
+]
+
+
+@pytest.mark.parametrize("strategy, system, make, path, key, nothing", UNUSED_STRATEGIES,
+                         ids=[c[0] for c in UNUSED_STRATEGIES])
+def test_paging_strategy_edges(strategy, system, make, path, key, nothing):
+    """Exactly one page, last page full, and empty, for the strategies the connectors no longer page whole streams
+    with (`StartingAfter`: `starting_after` = last item's key until `has_more` is false; `SkipTake`: skip/take until
+    a short page or `count`)."""
+    from connectors.http import paging
 
     total = 4
-    edges = ((total, 1, {}), (total // 2, 2, {}), (total, 1, {"min_updated": FUTURE["partnerstack"]}))
+    edges = ((total, 1, {}), (total // 2, 2, {}), (total, 1, nothing))
     for limit, pages, params in edges:
-        with Simulator([tenant(credentials=CREDS)], page_limits={"partnerstack": limit}) as sim:
-            connector = hp.partnerstack(sim, page_size=limit)
-            got = [[item["key"] for item in page.records]
-                   for page in StartingAfter(limit).pages(connector.client, "/api/v2/groups", params=params)]
-            requests = sum(1 for s, _, path, _ in sim.log if s == "partnerstack" and "/api/v2/groups" in path)
+        with Simulator([tenant(credentials=CREDS)], page_limits={system: limit}) as sim:
+            connector = make(sim, limit)
+            got = [[item[key] for item in page.records]
+                   for page in getattr(paging, strategy)(limit).pages(connector.client, path, params=params)]
+            requests = sum(1 for s, _, p, _ in sim.log if s == system and path in p)
             connector.close()
         keys = [k for page in got for k in page]
         expected = 0 if params else total
