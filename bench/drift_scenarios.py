@@ -30,14 +30,17 @@ CACHE_ROOT = Path(os.environ.get("APEX_STATE_DIR", ROOT / ".state")) / "bench" /
 # different sandbox) gives a new cache directory, so the backtest never reads scores of an older catalogue.
 SCORE_INPUTS = ("signals", "connectors/sandbox", "apex_model/model.yaml", "apex_model/aggregate.py",
                 "apex_model/normalise.py", "apex_model/health.py", "apex_model/maturity.py", "apex_model/stages.py",
-                "dbt_like_sql/models", "dbt_like_sql/macros.py", "pipelines/layers.py")
+                "dbt_like_sql/models", "dbt_like_sql/macros.py", "pipelines/layers.py", "apex_model/explain.py",
+                "apex_model/composition.py")
+# Raised when the cached columns change (2: composition effects per series).
+CACHE_FORMAT = 2
 
 
 def score_fingerprint() -> str:
     """A short hash of the source files the score series are computed from."""
     import hashlib
 
-    digest = hashlib.sha256()
+    digest = hashlib.sha256(f"format {CACHE_FORMAT}".encode())
     for name in SCORE_INPUTS:
         path = ROOT / name
         files = sorted(path.rglob("*")) if path.is_dir() else [path]
@@ -115,6 +118,8 @@ def all_scenarios() -> list[Scenario]:
 def _compute(scenario: Scenario) -> pd.DataFrame:
     import tempfile
 
+    from apex_model.composition import dimension_composition, overall_composition, stage_weights
+    from apex_model.explain import explain_days
     from apex_model.model import load_model
     from dbt_like_sql.warehouse import make_engine
     from pipelines import layers
@@ -129,7 +134,7 @@ def _compute(scenario: Scenario) -> pd.DataFrame:
         engine = make_engine(f"sqlite:///{tmp}/bench.sqlite")
         layers.ingest(engine, org, END)
         layers.build_canonical(engine, org.id)
-        layers.compute_signal_layer(engine, model, org, days)
+        signals = layers.compute_signal_layer(engine, model, org, days)
         dims = layers.compute_dimension_layer(engine, model, org, days)
         health = layers.compute_health_layer(engine, model, org, days)
         engine.dispose()
@@ -141,6 +146,15 @@ def _compute(scenario: Scenario) -> pd.DataFrame:
     h = health.set_index("as_of")
     out["score_overall"] = h["overall_score"]
     out["coverage_overall"] = h["coverage"]
+    # The day-over-day composition effects (signals or dimensions appearing and dropping out), which the detector
+    # takes out of the series (apex_model/composition.py).
+    changes = explain_days(model, signals[["as_of", "signal_id", "status", "score"]], list(zip(days[:-1], days[1:])))
+    composition = dimension_composition(changes, out.index)
+    weights = stage_weights(model, pd.DataFrame(list(h["stage_shares"]), index=h.index).reindex(out.index))
+    dim_scores = pd.DataFrame({dim: out[f"score_{dim}"] for dim in composition.columns})
+    composition["overall"] = overall_composition(dim_scores, composition, weights, out["score_overall"])
+    for series in composition.columns:
+        out[f"composition_{series}"] = composition[series].round(6)
     return out
 
 
