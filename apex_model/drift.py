@@ -40,6 +40,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+
 SERIES_IDS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "overall")
 NONE, LEARNING, DATA_QUALITY, WATCH, ALERT = "none", "learning", "data_quality", "watch", "alert"
 EVENTS = (NONE, LEARNING, DATA_QUALITY, WATCH, ALERT)
@@ -110,6 +111,8 @@ class DriftSettings(BaseModel):
                                                                   "after this many days without an alarm")
     reference_fraction: float = Field(default=0.5, gt=0, lt=1, description="CUSUM reference value k as a fraction "
                                                                            "of the minimum effect (0.5: k = delta/2)")
+    like_for_like: bool = Field(default=True, description="judge the series without its composition effects "
+                                                        "(signals or dimensions appearing or dropping out)")
     slide_points: float | None = Field(default=9.0, gt=0, description="slide rule: a steady move of this many points "
                                                                       "over the slide blocks (None: off)")
     slide_blocks: int = Field(default=4, ge=2, description="slide rule: earlier blocks the level must have passed "
@@ -176,13 +179,17 @@ OUTPUT_COLUMNS = ("as_of", "series", "score", "coverage", "baseline", "deviation
 
 
 def detect(scores: pd.DataFrame, settings: DriftSettings | None = None, *,
-           gate_reasons: pd.DataFrame | None = None, rebases: Sequence[Rebase] = ()) -> pd.DataFrame:
+           gate_reasons: pd.DataFrame | None = None, rebases: Sequence[Rebase] = (),
+           composition: pd.DataFrame | None = None) -> pd.DataFrame:
     """Run the detector over whole series.
 
     `scores`: index = consecutive days (DatetimeIndex), one column per series (D1..D8, overall), NaN where no score
     was published. `gate_reasons`: same shape, a text where the day must not be evaluated (low coverage, failed
-    inputs) and None or NaN elsewhere. Returns one row per day and series with OUTPUT_COLUMNS. The result for a day
-    depends only on the days up to it, so a day computed alone equals that day inside a longer run.
+    inputs) and None or NaN elsewhere. `composition`: same shape, each day's composition effect in points (signals
+    or dimensions appearing or dropping out, `apex_model/composition.py`); when given, the detector judges the
+    like-for-like series, so a signal coming back is not a move of the programme, and reports the baseline in the
+    day's own composition (score minus deviation). Returns one row per day and series with OUTPUT_COLUMNS. The
+    result for a day depends only on the days up to it, so a day computed alone equals that day inside a longer run.
     """
     settings = settings or DriftSettings()
     if not isinstance(scores.index, pd.DatetimeIndex):
@@ -199,13 +206,37 @@ def detect(scores: pd.DataFrame, settings: DriftSettings | None = None, *,
     if unknown:
         raise ValueError(f"unknown series {unknown[0]!r}; expected columns among {', '.join(SERIES_IDS)}")
     values = scores.to_numpy(dtype=float)
+    # Cumulative composition effect per day: the detector works on the chain-linked series and adds it back to the
+    # levels it reports, so they read in the day's own composition.
+    shift = cumulative(composition if settings.like_for_like else None, scores).to_numpy(dtype=float)
     gates = np.full(values.shape, None, dtype=object)
     if gate_reasons is not None:
         g = gate_reasons.reindex(index=days, columns=series)
         gates = np.where(g.notna().to_numpy(), g.to_numpy(dtype=object), None)
     rebase_index = _rebase_index(days, series, rebases)
-    core = _Detector(values, gates, days, series, settings, rebase_index)
-    return core.run()
+    core = _Detector(values - shift, gates, days, series, settings, rebase_index)
+    frame = core.run()
+    flat = shift.reshape(-1)
+    frame["score"] = values.reshape(-1)
+    frame["baseline"] = frame["baseline"] + flat
+    frame["episode_baseline"] = frame["episode_baseline"] + flat
+    return frame
+
+
+def cumulative(composition: pd.DataFrame | None, like: pd.DataFrame) -> pd.DataFrame:
+    """The composition effects (`apex_model/composition.py`) summed from the first day of `like` (index days,
+    columns series), 0 where none is known: what `like_for_like` takes out of the scores."""
+    if composition is None:
+        return pd.DataFrame(0.0, index=like.index, columns=like.columns)
+    composition = composition.set_axis(pd.DatetimeIndex(composition.index).normalize())
+    return composition.reindex(index=like.index, columns=like.columns).fillna(0.0).cumsum()
+
+
+def like_for_like(scores: pd.DataFrame, composition: pd.DataFrame | None) -> pd.DataFrame:
+    """The score series with every composition effect since its first day taken out (chain-linked, as a price
+    index is when its basket changes): the difference between two days of the result is the move of what was
+    present, not of what appeared or dropped out. Missing composition columns count as 0."""
+    return scores if composition is None else scores - cumulative(composition, scores)
 
 
 def _rebase_index(days: pd.DatetimeIndex, series: list[str], rebases: Sequence[Rebase]) -> dict[int, set[int]]:

@@ -32,7 +32,7 @@ import numpy as np
 import pandas as pd
 
 import bench.drift_scenarios as scenarios_module
-from apex_model.drift import ALERT, ONSET_LOOKBACK_DAYS, DriftSettings, detect, onset
+from apex_model.drift import ALERT, ONSET_LOOKBACK_DAYS, DriftSettings, detect, like_for_like, onset
 from bench.drift_scenarios import (EVALUATION_START, END, Scenario, all_scenarios, build_cache, build_order, cache_path,
                                    load)
 
@@ -45,13 +45,15 @@ HORIZON_DAYS = 270
 QUARTERS = 8
 
 
-def series_frames(frame: pd.DataFrame, settings: DriftSettings) -> tuple[pd.DataFrame, pd.DataFrame]:
+def series_frames(frame: pd.DataFrame, settings: DriftSettings) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """(scores, gate reasons, composition effects) of a cached scenario, one column per series."""
     scores = pd.DataFrame({s: frame[f"score_{s}"] for s in SERIES})
     coverage = pd.DataFrame({s: frame[f"coverage_{s}"] for s in SERIES})
     gates = coverage.apply(lambda col: col.map(
         lambda c: None if pd.isna(c) or c >= settings.min_coverage else f"coverage {c:.0%} below "
                                                                          f"{settings.min_coverage:.0%}"))
-    return scores, gates
+    composition = pd.DataFrame({s: frame[f"composition_{s}"] for s in SERIES})
+    return scores, gates, composition
 
 
 def alarms(result: pd.DataFrame) -> pd.DataFrame:
@@ -122,8 +124,8 @@ def evaluate_shift(scenario: Scenario, settings: DriftSettings) -> ShiftOutcome:
     # about the shift, even in the right direction, so it does not count as finding it.
     visible_mask = (horizon * sign) >= VISIBLE_SHIFT
     visible = horizon.index[visible_mask.to_numpy()][0] if visible_mask.any() else None
-    scores, gates = series_frames(shifted, settings)
-    result = detect(scores, settings, gate_reasons=gates)
+    scores, gates, composition = series_frames(shifted, settings)
+    result = detect(scores, settings, gate_reasons=gates, composition=composition)
     found = alarms(result)
     found = found[found["as_of"] >= pd.Timestamp(EVALUATION_START)]
     want = "up" if sign > 0 else "down"
@@ -140,7 +142,8 @@ def evaluate_shift(scenario: Scenario, settings: DriftSettings) -> ShiftOutcome:
     likely = None
     if detected is not None:
         # What the alert's explanation would say (pipelines/drift.py): the start looked for before the alarm day.
-        window = scores[dim].loc[detected - pd.Timedelta(days=ONSET_LOOKBACK_DAYS):detected]
+        judged = like_for_like(scores, composition) if settings.like_for_like else scores
+        window = judged[dim].loc[detected - pd.Timedelta(days=ONSET_LOOKBACK_DAYS):detected]
         likely = onset(window.index, window.to_numpy())
     told = _first_told(result, dim, want, max(start, shows))
     if detected is not None and detected <= shows:
@@ -173,8 +176,8 @@ class StableOutcome:
 
 def evaluate_stable(scenario: Scenario, settings: DriftSettings) -> StableOutcome:
     frame = load(scenario)
-    scores, gates = series_frames(frame, settings)
-    found = alarms(detect(scores, settings, gate_reasons=gates))
+    scores, gates, composition = series_frames(frame, settings)
+    found = alarms(detect(scores, settings, gate_reasons=gates, composition=composition))
     found = found[found["as_of"] >= pd.Timestamp(EVALUATION_START)]
     real = 0
     for row in found.itertuples():

@@ -20,12 +20,15 @@ import sqlalchemy as sa
 from apex_model.alert_text import day_text, digest_title, failure_title, finding_line, series_name
 from apex_model.alerting import (DQ, ESCALATED, GREW, OPENED, REMINDER, RESOLVED, WATCH_OPENED, AlertRecord, Item,
                                  for_severities, group_by_day, replay, with_explanation)
+from apex_model.composition import dimension_composition, overall_composition
 from apex_model.drift import (ALERT, ONSET_LOOKBACK_DAYS, SERIES_IDS, WATCH, Rebase, detect, explain_change,
-                              onset)
+                              like_for_like, onset)
+from apex_model.explain import APPEARED, DROPPED
 from apex_model.model import DIMENSION_IDS, ApexModel
 from connectors.notify import DeliveryError, Notification
 from dbt_like_sql.drift_schema import apex_alert_actions, apex_alert_notifications, apex_alerts, apex_drift_events
-from dbt_like_sql.schema import apex_dimension_scores, apex_ecosystem_health, apex_signal_values, ensure_tables
+from dbt_like_sql.schema import (apex_dimension_scores, apex_ecosystem_health, apex_score_changes, apex_signal_values,
+                                 ensure_tables)
 from dbt_like_sql.warehouse import insert_ignoring_duplicates, replace_partition_rows
 from pipelines.alerting_config import MissingSecretError, build_channel
 from pipelines.deployment import Deployment, Organisation
@@ -78,6 +81,31 @@ def load_history(engine: sa.Engine, model: ApexModel, org_id: str, until: date) 
     scores["overall"] = health.set_index("as_of")["overall_score"].reindex(days)
     coverage["overall"] = health.set_index("as_of")["coverage"].reindex(days)
     return scores.astype(float), coverage.astype(float)
+
+
+def load_composition(engine: sa.Engine, model: ApexModel, org_id: str, scores: pd.DataFrame) -> pd.DataFrame:
+    """Each day's composition effect per series, in points (`apex_model/composition.py`): the part of the move from
+    the day before that signals appearing or dropping out caused, from the stored day-over-day changes
+    (`apex_score_changes`) and, for the overall score, the dimension weights (`apex_dimension_scores.weight`).
+    0 where no change row is stored: the detector then takes that day's move as it is."""
+    changes_t, dims_t = apex_score_changes, apex_dimension_scores
+    first, last = scores.index[0].date(), scores.index[-1].date()
+    with engine.connect() as conn:
+        changes = pd.read_sql(sa.select(changes_t.c.from_date, changes_t.c.to_date, changes_t.c.dimension,
+                                        changes_t.c.effect, changes_t.c.contribution).where(
+            changes_t.c.org_id == org_id, changes_t.c.model_version == model.version,
+            changes_t.c.effect.in_([APPEARED, DROPPED]), changes_t.c.to_date >= first, changes_t.c.to_date <= last),
+            conn)
+        weights = pd.read_sql(sa.select(dims_t.c.as_of, dims_t.c.dimension, dims_t.c.weight).where(
+            dims_t.c.org_id == org_id, dims_t.c.model_version == model.version, dims_t.c.as_of >= first,
+            dims_t.c.as_of <= last), conn)
+    composition = dimension_composition(changes, scores.index)
+    weights["as_of"] = pd.to_datetime(weights["as_of"])
+    weights = weights.pivot(index="as_of", columns="dimension", values="weight").reindex(
+        index=scores.index, columns=list(DIMENSION_IDS))
+    composition["overall"] = overall_composition(scores[list(DIMENSION_IDS)], composition, weights,
+                                                 scores["overall"])
+    return composition
 
 
 def stage_of(engine: sa.Engine, model: ApexModel, org_id: str, until: date) -> str | None:
@@ -172,13 +200,15 @@ def run_drift(engine: sa.Engine, model: ApexModel, deployment: Deployment, org: 
     if len(missing):
         raise ValueError(f"organisation {org.id!r}: no scores stored for {missing[0].date()} ({len(missing)} "
                          f"date(s)); materialise the score layers for these dates first")
+    composition = load_composition(engine, model, org.id, scores) if settings.like_for_like else None
     findings = detect(scores, settings, gate_reasons=gate_reasons(engine, org.id, coverage, settings.min_coverage),
-                      rebases=rebases(engine, deployment, org.id))
+                      rebases=rebases(engine, deployment, org.id), composition=composition)
     findings["coverage"] = coverage.stack(future_stack=True).reindex(
         pd.MultiIndex.from_arrays([findings["as_of"], findings["series"]])).to_numpy()
 
     records, items = replay(org.id, findings, config.lifecycle)
-    explainer = _Explainer(engine, model, org.id, scores, coverage, settings.baseline_lag_days)
+    explainer = _Explainer(engine, model, org.id, scores, coverage, settings.baseline_lag_days,
+                           like_for_like(scores, composition))
     for record in records:
         exp = explainer.explain(record.series, record.opened_on, record.baseline)
         record.onset_on = exp.get("onset")
@@ -222,9 +252,12 @@ class _Explainer:
     """Why a series moved: the signals (or, for the overall score, the dimensions) that contributed most between a
     reference day of the baseline window and the day, the data coverage, and when the shift most likely began."""
 
-    def __init__(self, engine, model, org_id, scores, coverage, lags) -> None:
+    def __init__(self, engine, model, org_id, scores, coverage, lags, judged) -> None:
         self.engine, self.model, self.org_id = engine, model, org_id
         self.scores, self.coverage = scores, coverage
+        # The series as the detector judged it (without composition effects); the baseline it reports reads in the
+        # day's own composition, so `judged - scores` on the day converts it back.
+        self.judged = judged
         self.near, self.far = lags
         self._names = None
         self._cache: dict = {}
@@ -237,13 +270,19 @@ class _Explainer:
         return self._names
 
     def reference_day(self, series: str, day: date, baseline: float) -> date | None:
-        """The day of the baseline window whose score is nearest the baseline (the level the change is against)."""
-        s = self.scores[series]
-        window = s.loc[pd.Timestamp(day) - pd.Timedelta(days=self.far):pd.Timestamp(day)
-                       - pd.Timedelta(days=self.near)].dropna()
-        if window.empty or baseline is None or pd.isna(baseline):
+        """The day of the baseline window whose score is nearest the baseline (the level the change is against),
+        both taken without composition effects."""
+        if baseline is None or pd.isna(baseline):
             return None
-        return (window - baseline).abs().idxmin().date()
+        s = self.judged[series]
+        at = pd.Timestamp(day)
+        level = baseline - (self.scores[series].get(at, np.nan) - s.get(at, np.nan))
+        if pd.isna(level):
+            level = baseline
+        window = s.loc[at - pd.Timedelta(days=self.far):at - pd.Timedelta(days=self.near)].dropna()
+        if window.empty:
+            return None
+        return (window - level).abs().idxmin().date()
 
     def explain(self, series: str, day: date, baseline: float) -> dict:
         key = (series, day)
@@ -251,7 +290,7 @@ class _Explainer:
             return self._cache[key]
         out: dict = {}
         ref = self.reference_day(series, day, baseline)
-        s = self.scores[series]
+        s = self.judged[series]
         start = pd.Timestamp(day) - pd.Timedelta(days=ONSET_LOOKBACK_DAYS)
         when = onset(s.loc[start:pd.Timestamp(day)].index, s.loc[start:pd.Timestamp(day)].to_numpy())
         if when is not None:

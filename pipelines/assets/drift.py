@@ -6,14 +6,14 @@ from dagster import (AssetCheckResult, AssetCheckSeverity, AssetCheckSpec, Asset
 
 from pipelines import drift
 from pipelines.assets.common import organisations_in_run, window_text
-from pipelines.assets.scores import apex_ecosystem_health, scorable_days
+from pipelines.assets.scores import apex_ecosystem_health, apex_score_changes, scorable_days
 from pipelines.partitions import DAY_BY_ORG, SINGLE_RUN
 from pipelines.resources import ApexConfigResource, WarehouseResource
 
 DELIVERY_CHECK = "every_delivery_succeeded"
 
 
-@asset(key=["drift", "apex_drift_events"], deps=[apex_ecosystem_health], group_name="drift",
+@asset(key=["drift", "apex_drift_events"], deps=[apex_ecosystem_health, apex_score_changes], group_name="drift",
        partitions_def=DAY_BY_ORG, backfill_policy=SINGLE_RUN, kinds={"python"})
 def apex_drift_events(context: AssetExecutionContext, warehouse: WarehouseResource,
                       apex_config: ApexConfigResource) -> MaterializeResult:

@@ -232,3 +232,34 @@ def test_a_slide_too_slow_for_the_cusum_is_found_by_the_slide_rule() -> None:
     # level from before the slide (60), not the lagged baseline that followed it.
     assert DAYS[240] <= days[0] <= DAYS[290]
     assert row["deviation"] > -7 and row["episode_baseline"] == pytest.approx(60, abs=1.5)
+
+
+def test_a_signal_coming_back_is_not_a_move_when_the_composition_is_known() -> None:
+    # A signal that sits 12 points above the others comes back on day 250: the dimension jumps although no signal
+    # moved. Told as a move without the composition, ignored with it; a real step of the same size still counts.
+    values = 60 + ar_noise(3)
+    values[250:] += 12
+    composition = pd.DataFrame({"D4": np.where(np.arange(len(DAYS)) == 250, 12.0, 0.0)}, index=DAYS)
+    assert len(alarm_days(run(values))) == 1
+    judged = run(values, composition=composition)
+    assert alarm_days(judged) == []
+    # Levels are reported in the day's own composition: after the signal came back the baseline includes it.
+    late = judged[judged["as_of"] == DAYS[350]].iloc[0]
+    assert late["score"] == pytest.approx(values[350])
+    assert late["baseline"] == pytest.approx(72, abs=2)
+    assert late["deviation"] == pytest.approx(late["score"] - late["baseline"])
+    assert len(alarm_days(run(values, DriftSettings(like_for_like=False), composition=composition))) == 1
+
+    real = values.copy()
+    real[300:] -= 12
+    found = alarm_days(run(real, composition=composition))
+    assert len(found) == 1 and DAYS[300] <= found[0] <= DAYS[303]
+
+
+def test_like_for_like_chains_the_moves_of_what_was_present() -> None:
+    from apex_model.drift import like_for_like
+
+    scores = pd.DataFrame({"D1": [50.0, 56.0, 57.0, 51.0]}, index=DAYS[:4])
+    composition = pd.DataFrame({"D1": [0.0, 6.0, 0.0, -5.0]}, index=DAYS[:4])
+    assert like_for_like(scores, composition)["D1"].tolist() == pytest.approx([50.0, 50.0, 51.0, 50.0])
+    assert like_for_like(scores, None) is scores

@@ -17,7 +17,9 @@ import pytest
 import sqlalchemy as sa
 
 from apex_model.model import load_model
+from apex_model.drift import like_for_like
 from dbt_like_sql.drift_schema import apex_alerts, apex_drift_events
+from dbt_like_sql.schema import apex_score_changes
 from dbt_like_sql.warehouse import make_engine
 from pipelines import drift, layers
 from pipelines.deployment import parse_deployment
@@ -64,6 +66,7 @@ def world(tmp_path_factory):
                 layers.compute_signal_layer(engine, model, org, DAYS)
                 layers.compute_dimension_layer(engine, model, org, DAYS)
                 layers.compute_health_layer(engine, model, org, DAYS)
+                layers.compute_change_layer(engine, model, org, DAYS)
                 drift.run_drift(engine, model, dep, org, DAYS, today=end)
             drift.deliver(engine, dep, ["collapse", "twin"], today=end)
         finally:
@@ -73,9 +76,13 @@ def world(tmp_path_factory):
         alerts = pd.read_sql(sa.select(apex_alerts).where(apex_alerts.c.severity == "alert"), conn)
         events = pd.read_sql(sa.select(apex_drift_events), conn)
     scores = {org: drift.load_history(engine, model, org, end)[0] for org in ("collapse", "twin")}
+    composition = drift.load_composition(engine, model, "twin", scores["twin"])
+    with engine.connect() as conn:
+        changes = pd.read_sql(sa.select(apex_score_changes).where(apex_score_changes.c.org_id == "twin"), conn)
     engine.dispose()
     alerts["opened_on"] = pd.to_datetime(alerts["opened_on"]).dt.date
-    return {"alerts": alerts, "events": events, "scores": scores, "received": received}
+    return {"alerts": alerts, "events": events, "scores": scores, "received": received, "composition": composition,
+            "changes": changes}
 
 
 def keys(alerts: pd.DataFrame, org: str) -> set[tuple[str, str, date]]:
@@ -146,3 +153,17 @@ def test_the_alert_is_delivered_once_with_its_explanation(world) -> None:
     # The twin's digests never mention Enablement.
     assert not [i for r in world["received"] if r["payload"]["organisation"] == "twin"
                 for i in r["payload"]["items"] if i["series"] == "D4"]
+
+
+def test_the_detector_judges_the_signals_own_moves_not_signals_coming_and_going(world) -> None:
+    # The daily job stores why each dimension moved (apex_score_changes); the drift step takes the part of signals
+    # appearing or dropping out out of the series, so what it judges moves exactly by the signals' value changes.
+    composition, scores, changes = world["composition"], world["scores"]["twin"], world["changes"]
+    dims = [c for c in composition.columns if c != "overall"]
+    assert (composition[dims].abs() > 0.5).any().any(), "the sandbox year has signals coming and going"
+    values = changes[changes["effect"] == "value"].assign(to_date=lambda f: pd.to_datetime(f["to_date"]))
+    value_moves = values.groupby(["to_date", "dimension"])["contribution"].sum().unstack()
+    judged_moves = like_for_like(scores, composition)[dims].diff().loc[value_moves.index]
+    both = judged_moves.notna() & value_moves[dims].notna()
+    assert both.to_numpy().sum() > 300
+    assert (judged_moves[both] - value_moves[dims][both]).abs().max().max() < 1e-6
