@@ -8,8 +8,9 @@ Rules (precedents in `../shared/reference/scoring_methods.md` §3.4):
 - **one open alert per (series, direction)**: further alarms of the same episode update it (de-duplication);
 - **severities**: `watch` (evidence building, in-app unless a route asks for it) and `alert`; a watch that becomes an
   alarm is *escalated* and announced as an alert;
-- **re-notify** only when the deviation grew by `renotify_growth` (50 %) over what was last told, or as a reminder
-  `renotify_after_days` (7) after the last message;
+- **re-notify** only when the deviation grew by `renotify_growth` (50 %) over what was last announced (opened,
+  escalated or grown; a reminder does not move that mark), or as a reminder `renotify_after_days` (7) after the
+  last message;
 - **resolve** when the detector's episode ends: the score returned (`returned`), someone accepted the new level
   (`new_normal`), or it stayed away `max_episode_days` and became the new normal by itself (`expired`); a watch
   that sees no evidence for `watch_clear_days` clears quietly;
@@ -127,7 +128,9 @@ def replay(org_id: str, findings: pd.DataFrame, settings: LifecycleSettings | No
             elif rec.severity == "alert" and rec.last_notified_on is not None and \
                     (today - rec.last_notified_on).days >= settings.renotify_after_days:
                 items.append(_item(rec, today, REMINDER))
-                _notified(rec, today)
+                # A reminder repeats where things stand; it does not move the mark growth is measured from, or a
+                # shift growing by a point a week would never count as growth (each reminder re-based it).
+                _notified(rec, today, announced=False)
     return records, items
 
 
@@ -223,9 +226,10 @@ def _seen(rec: AlertRecord, row, today: date, deviation: float | None) -> None:
         rec.last_score = float(row.score)
 
 
-def _notified(rec: AlertRecord, today: date) -> None:
+def _notified(rec: AlertRecord, today: date, announced: bool = True) -> None:
     rec.last_notified_on = today
-    rec.last_notified_deviation = rec.last_deviation
+    if announced:
+        rec.last_notified_deviation = rec.last_deviation
     rec.notifications += 1
 
 

@@ -83,6 +83,19 @@ def test_renotify_when_it_grows_by_half_or_after_a_week() -> None:
     assert records[0].peak_deviation == -16 and records[0].notifications == 3
 
 
+def test_growth_by_small_steps_is_told_once_it_adds_up_to_half() -> None:
+    # Opened at -8, then a point further every week: the reminders say where it stands, but only the growth over
+    # what was announced at the opening (-12 and beyond) is told as growth.
+    days = Days().quiet(3).open_episode(7, 52)
+    for score in (51, 50, 49, 48, 47, 46):
+        days.open_episode(7, score, first_event="none")
+    records, items = replay("org", days.frame())
+    opened = START + timedelta(days=3)
+    grew = [d for d, kind in kinds(items) if kind == GREW]
+    assert grew == [opened + timedelta(days=7 * 4)]          # the first day at 48: -12 = 1.5 x -8
+    assert [kind for _, kind in kinds(items)].count(REMINDER) >= 4
+
+
 def test_resolves_when_the_score_returns_then_cools_down() -> None:
     days = Days().quiet(3).open_episode(5, 48)
     days.add(59, "none", None, "returned")
