@@ -80,7 +80,7 @@ class DriftSettings(BaseModel):
 
     model_config = ConfigDict(frozen=True, extra="forbid")
 
-    min_effect_points: float = Field(default=7.0, gt=0, le=100,
+    min_effect_points: float = Field(default=6.5, gt=0, le=100,
                                      description="smallest change worth telling, in score points")
     min_effect_by_series: dict[str, float] = Field(default_factory=dict,
                                                    description="per series (D1..D8, overall) override")
@@ -92,7 +92,7 @@ class DriftSettings(BaseModel):
     min_scale_days: int = Field(default=28, ge=7)
     sigma_floor_points: float = Field(default=1.0, gt=0)
     learning_days: int = Field(default=56, ge=0)
-    relearn_days: int = Field(default=56, ge=7, description="after a re-base or an expired episode: days of the new "
+    relearn_days: int = Field(default=28, ge=7, description="after a re-base or an expired episode: days of the new "
                                                            "level before judging again (the scale is kept)")
     cusum_h: float = Field(default=5.0, gt=0)
     watch_fraction: float = Field(default=0.5, gt=0, lt=1)

@@ -136,6 +136,13 @@ def evaluate_shift(scenario: Scenario, settings: DriftSettings) -> ShiftOutcome:
     shows = visible if visible is not None else start + pd.Timedelta(days=HORIZON_DAYS + 1)
     hits = on_dim[(on_dim["direction"] == want) & (on_dim["as_of"] >= start) & (on_dim["until"] >= shows)
                   & (on_dim["as_of"] <= start + pd.Timedelta(days=HORIZON_DAYS))]
+    # An alarm inside an episode that opened earlier in the same direction (by chance, before the shift began) is
+    # a detection too: the detector raises it against the level before the episode, and the alert lifecycle tells
+    # it as growth of the open alert. It counts on the same terms: on or after the start, its episode still open
+    # on the day the shift shows.
+    renewed = _alarms_in_open_episodes(result, dim, want, start, shows)
+    if renewed is not None and (hits.empty or renewed < hits["as_of"].iloc[0]):
+        hits = pd.DataFrame({"as_of": [renewed]})
     early = on_dim[(on_dim["as_of"] < start) | ((on_dim["until"] < shows) & (on_dim["as_of"] < shows))]
     others = found[(found["series"] != dim) & (found["series"] != "overall") & (found["as_of"] >= start)]
     detected = hits["as_of"].iloc[0] if len(hits) else None
@@ -150,6 +157,22 @@ def evaluate_shift(scenario: Scenario, settings: DriftSettings) -> ShiftOutcome:
         told = detected if told is None else min(told, detected)
     return ShiftOutcome(scenario.name, scenario.split, scenario.stage, dim, size, want, start, reached,
                         detected, len(early), len(others), likely, told)
+
+
+def _alarms_in_open_episodes(result: pd.DataFrame, series: str, direction: str, start: pd.Timestamp,
+                             shows: pd.Timestamp) -> pd.Timestamp | None:
+    """The first alarm day in `direction` on or after `start` that fell inside an episode opened before `start`
+    and still open on `shows`; None when there is none."""
+    rows = result[(result["series"] == series) & (result["event"] == ALERT) & (result["direction"] == direction)
+                  & (result["as_of"] >= start) & (result["as_of"] <= start + pd.Timedelta(days=HORIZON_DAYS))
+                  & result["episode_start"].notna()]
+    rows = rows[pd.to_datetime(rows["episode_start"]) < start]
+    if rows.empty:
+        return None
+    spans = result[(result["series"] == series) & result["episode_start"].notna()]
+    last = spans.groupby(pd.to_datetime(spans["episode_start"]))["as_of"].max()
+    open_then = rows[[last.get(pd.Timestamp(e), pd.NaT) >= shows for e in rows["episode_start"]]]
+    return None if open_then.empty else open_then["as_of"].iloc[0]
 
 
 def _first_told(result: pd.DataFrame, series: str, direction: str, since: pd.Timestamp) -> pd.Timestamp | None:

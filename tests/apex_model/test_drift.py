@@ -54,8 +54,9 @@ def test_step_down_is_found_within_days_in_the_right_direction() -> None:
 
 
 def test_step_smaller_than_the_minimum_effect_is_not_told() -> None:
+    # 3 points under the default minimum effect (6.5), with noise of 1 point.
     values = 60 + ar_noise(2, sd=1.0)
-    values[250:] -= 4
+    values[250:] -= 3.5
     assert alarm_days(run(values)) == []
     # ... unless the organisation says 3 points matter for this dimension.
     assert len(alarm_days(run(values, DriftSettings(min_effect_by_series={"D4": 3})))) == 1
@@ -67,9 +68,11 @@ def test_slow_slide_is_found_once_it_adds_up() -> None:
     values[320:] -= 15
     days = alarm_days(run(values))
     assert len(days) == 1
-    # The score had slid 7 points (the minimum effect) by day 256; the alarm comes around then (the noise of a
-    # point may carry a 5-point slide over the effect a little earlier), not months later.
-    assert DAYS[240] - pd.Timedelta(days=2) <= days[0] <= DAYS[256 + 21]
+    # The score had slid by the minimum effect by day 252 (0.125 points a day); the alarm comes around then (the
+    # noise of a point or two may carry a slide 2 points short of it over the effect a little earlier), not months
+    # later.
+    effect_day = 200 + int(DriftSettings().min_effect("D4") / 0.125)
+    assert DAYS[effect_day - 16] - pd.Timedelta(days=2) <= days[0] <= DAYS[effect_day + 21]
 
 
 def test_one_day_spike_is_ignored_but_a_two_day_shock_is_not() -> None:
@@ -159,7 +162,7 @@ def test_settings_reject_unknown_series_and_bad_windows() -> None:
     with pytest.raises(ValueError, match="baseline_lag_days"):
         DriftSettings(baseline_lag_days=(63, 29))
     assert DriftSettings(min_effect_by_series={"D4": 10}).min_effect("D4") == 10
-    assert DriftSettings().min_effect("D1") == 7
+    assert DriftSettings().min_effect("D1") == 6.5
 
 
 def test_stage_settings_replace_the_general_ones_but_not_a_per_series_effect() -> None:
@@ -169,7 +172,7 @@ def test_stage_settings_replace_the_general_ones_but_not_a_per_series_effect() -
     assert early.min_effect("D2") == 5
     assert settings.for_stage("growth") == settings and settings.for_stage(None) == settings
     custom = DriftSettings(by_stage={"mature": {"cusum_h": 9}})
-    assert custom.for_stage("mature").cusum_h == 9 and custom.for_stage("early_stage").min_effect("D1") == 7
+    assert custom.for_stage("mature").cusum_h == 9 and custom.for_stage("early_stage").min_effect("D1") == 6.5
     # An organisation's own minimum effect beats the built-in early-stage default; a written by_stage beats both.
     assert DriftSettings(min_effect_points=15).for_stage("early_stage").min_effect("D1") == 15
     assert DriftSettings(min_effect_points=15).for_stage("early_stage").max_hold_days == 30
