@@ -7,6 +7,9 @@ pandas only, no database, no Dagster. The reasons and sources are in `../shared/
 A daily score on rolling windows shares almost all its data with the day before, so the detector never compares a
 day with its neighbours:
 
+- **like for like**: given each day's composition effect (signals appearing or dropping out, `composition.py`),
+  the detector judges the chain-linked series (`like_for_like`), so a signal coming back is not a move of the
+  programme; the levels it reports read in the day's own composition.
 - **baseline** b_t: the median of the series over days t-91 .. t-29 (a window that does not overlap a 28-day scoring
   window), or, for a quarter-cyclic series, over the same days of the quarter one to four quarters back. Days inside
   an alarm episode are left out (they are the anomaly, not the normal), unless the episode was accepted as the new
@@ -14,7 +17,7 @@ day with its neighbours:
 - **deviation** d_t = s_t - b_t, scaled by sigma_t = 1.4826 * MAD of the deviations of the 180 days before (robust
   "normal variation", episodes left out, floored so a flat series does not make every wiggle huge).
 - **evidence**: a two-sided tabular CUSUM on z_t = d_t / sigma_t with reference value k = delta / (2 sigma): delta is
-  the smallest change worth telling, in points (default 8, per series configurable). The CUSUM only grows while the
+  the smallest change worth telling, in points (default 6.5, per series and stage configurable). The CUSUM only grows while the
   deviation exceeds delta / 2, so the effect size is part of the test.
 - **alarm** (severity `alert`): CUSUM above h and |d_t| >= delta, or the shock rule (|z| >= 3.5 and |d| >= delta on
   two consecutive days). **watch**: CUSUM above h/2 with |d_t| >= delta. The CUSUM resets at an alarm.
@@ -24,8 +27,9 @@ day with its neighbours:
 - **episode**: an alarm opens an episode that holds the baseline of that day; it ends when the score returns within
   delta/2 of it on three consecutive days (`returned`), when someone accepts the level as the new normal
   (`rebased`), or after `max_episode_days` without return (`expired`: the level is taken as the new normal).
-- **gates**: no evaluation during the learning period (fewer than 56 usable days since the start or the last
-  re-base), nor on a day whose coverage is below 0.7 or whose inputs failed their checks (`data_quality`).
+- **gates**: no evaluation during the learning period (fewer than 56 usable days since the start; 28 after a
+  re-base or an expired episode, the scale kept), nor on a day whose coverage is below 0.7 or whose inputs failed
+  their checks (`data_quality`).
 """
 
 from __future__ import annotations

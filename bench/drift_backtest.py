@@ -339,7 +339,7 @@ def report(settings: DriftSettings, out: Path = RESULTS, workers: int = 2) -> No
         "",
         "| split | stages | shifted scenarios | shifts >= 10 pts | recall within 7 days | told within 7 days (an alert message opened, escalated or grown) | recall (any delay) | median delay from the "
         "score's 10-point move (days) | median delay from the latent start (days) | median error of the likely start (days) | stable orgs | false alerts per "
-        "org per quarter | of which the score itself moved >= 8 pts |",
+        "org per quarter | of which the score itself moved by the minimum effect |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|---|",
         *rows,
         "",
