@@ -17,8 +17,8 @@ day with its neighbours:
 - **deviation** d_t = s_t - b_t, scaled by sigma_t = 1.4826 * MAD of the deviations of the 180 days before (robust
   "normal variation", episodes left out, floored so a flat series does not make every wiggle huge).
 - **evidence**: a two-sided tabular CUSUM on z_t = d_t / sigma_t with reference value k = delta / (2 sigma): delta is
-  the smallest change worth telling, in points (default 6.5, per series and stage configurable). The CUSUM only grows while the
-  deviation exceeds delta / 2, so the effect size is part of the test.
+  the smallest change worth telling, in points (default 6.5, per series and stage configurable). The CUSUM only
+  grows while the deviation exceeds delta / 2, so the effect size is part of the test.
 - **alarm** (severity `alert`): CUSUM above h and |d_t| >= delta, or the shock rule (|z| >= 3.5 and |d| >= delta on
   two consecutive days). **watch**: CUSUM above h/2 with |d_t| >= delta. The CUSUM resets at an alarm.
 - **slide**: a move too slow for the lagged baseline (it follows the score, so the deviation never reaches delta):
@@ -43,7 +43,6 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
-
 
 SERIES_IDS = ("D1", "D2", "D3", "D4", "D5", "D6", "D7", "D8", "overall")
 NONE, LEARNING, DATA_QUALITY, WATCH, ALERT = "none", "learning", "data_quality", "watch", "alert"
