@@ -23,6 +23,7 @@ import pandas as pd
 from apex_model.aggregate import _weighted_geometric
 from apex_model.explain import APPEARED, DROPPED
 from apex_model.model import DIMENSION_IDS, ApexModel
+from apex_model.stages import StageMix, dimension_weights
 
 # Scores are 0..100; a dimension at 0 would make the geometric mean's logarithm undefined.
 _TINY = 1e-6
@@ -49,12 +50,9 @@ def dimension_composition(changes: pd.DataFrame, days: pd.DatetimeIndex) -> pd.D
 
 def stage_weights(model: ApexModel, shares: pd.DataFrame) -> pd.DataFrame:
     """Per day, the eight dimension weights of the overall score from the day's stage shares (index days, one
-    column per stage id, as `apex_ecosystem_health.stage_shares` stores them)."""
-    table = np.array([[stage.weights[d] for d in DIMENSION_IDS] for stage in model.stages])  # stages x dims
-    blended = shares.reindex(columns=model.stage_ids).fillna(0.0).to_numpy(float) @ table
-    with np.errstate(invalid="ignore", divide="ignore"):
-        blended = blended / blended.sum(axis=1, keepdims=True)
-    return pd.DataFrame(blended, index=shares.index, columns=list(DIMENSION_IDS))
+    column per stage id, as `apex_ecosystem_health.stage_shares` stores them): `stages.dimension_weights` of them."""
+    shares = shares.reindex(columns=model.stage_ids).fillna(0.0)
+    return dimension_weights(model, StageMix(dates=shares.index, position=np.zeros(len(shares)), shares=shares))
 
 
 def overall_composition(dimensions: pd.DataFrame, composition: pd.DataFrame, weights: pd.DataFrame,

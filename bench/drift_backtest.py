@@ -56,12 +56,17 @@ def series_frames(frame: pd.DataFrame, settings: DriftSettings) -> tuple[pd.Data
     return scores, gates, composition
 
 
+def _episode_last_days(result: pd.DataFrame) -> pd.Series:
+    """The last day each alarm episode was open, indexed by (series, episode start)."""
+    spans = result[result["episode_start"].notna()].assign(episode_start=lambda f: pd.to_datetime(f["episode_start"]))
+    return spans.groupby(["series", "episode_start"])["as_of"].max()
+
+
 def alarms(result: pd.DataFrame) -> pd.DataFrame:
     """The days an alarm episode opened (one row per episode), with the last day it was open (`until`)."""
     opened = result[(result["event"] == ALERT) & (result["episode"] == "open")
                     & (pd.to_datetime(result["episode_start"]) == result["as_of"])]
-    spans = result[result["episode_start"].notna()].assign(episode_start=lambda f: pd.to_datetime(f["episode_start"]))
-    last = spans.groupby(["series", "episode_start"])["as_of"].max()
+    last = _episode_last_days(result)
     out = opened[["as_of", "series", "direction", "deviation"]].copy()
     out["until"] = [last.get((row.series, row.as_of), row.as_of) for row in out.itertuples()]
     return out
@@ -169,9 +174,8 @@ def _alarms_in_open_episodes(result: pd.DataFrame, series: str, direction: str, 
     rows = rows[pd.to_datetime(rows["episode_start"]) < start]
     if rows.empty:
         return None
-    spans = result[(result["series"] == series) & result["episode_start"].notna()]
-    last = spans.groupby(pd.to_datetime(spans["episode_start"]))["as_of"].max()
-    open_then = rows[[last.get(pd.Timestamp(e), pd.NaT) >= shows for e in rows["episode_start"]]]
+    last = _episode_last_days(result)
+    open_then = rows[[last.get((series, pd.Timestamp(e)), pd.NaT) >= shows for e in rows["episode_start"]]]
     return None if open_then.empty else open_then["as_of"].iloc[0]
 
 
